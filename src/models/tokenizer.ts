@@ -1,0 +1,73 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
+import o200kBase from 'js-tiktoken/ranks/o200k_base';
+
+import type { ChatMessage, ToolDefinition, Tokenizer, TokenizerEncoding } from './types.js';
+
+const RANKS = { o200k_base: o200kBase, cl100k_base: cl100kBase } as const;
+
+// Building an encoder parses megabytes of ranks; it is immutable, so one per encoding is shared.
+const encoders = new Map<TokenizerEncoding, Tiktoken>();
+
+function encoderFor(encoding: TokenizerEncoding): Tiktoken {
+  let encoder = encoders.get(encoding);
+  if (!encoder) {
+    encoder = new Tiktoken(RANKS[encoding]);
+    encoders.set(encoding, encoder);
+  }
+  return encoder;
+}
+
+export function createTokenizer(encoding: TokenizerEncoding, exact: boolean): Tokenizer {
+  return {
+    encoding,
+    exact,
+    count: (text) => (text.length === 0 ? 0 : encoderFor(encoding).encode(text, 'all').length),
+    encode: (text) => encoderFor(encoding).encode(text, 'all'),
+    decode: (tokens) => encoderFor(encoding).decode(tokens),
+  };
+}
+
+const O200K_MODELS = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o|gpt-oss)/;
+const CL100K_MODELS = /^(gpt-4|gpt-3\.5|text-embedding-3|text-embedding-ada-002)/;
+
+/**
+ * The tokenizer for a model. OpenAI models get their own encoding (exact). Every other model family
+ * (Claude, Llama, Mistral, Qwen, ...) ships a tokenizer js-tiktoken does not have, so Hydra counts with
+ * o200k_base and marks the count inexact; docs/models.md gives the measured error and the safety margin
+ * admission control applies.
+ */
+export function tokenizerForModel(provider: string, model: string): Tokenizer {
+  if (provider === 'openai') {
+    if (O200K_MODELS.test(model)) return createTokenizer('o200k_base', true);
+    if (CL100K_MODELS.test(model)) return createTokenizer('cl100k_base', true);
+  }
+  return createTokenizer('o200k_base', false);
+}
+
+// OpenAI's published accounting for chat prompts: every message costs 3 tokens of framing, a name 1 more,
+// and every reply is primed with 3 tokens.
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_NAME = 1;
+const REPLY_PRIMING_TOKENS = 3;
+
+/** Prompt tokens of a chat request: message framing, contents, tool calls and tool definitions. */
+export function countChatTokens(
+  tokenizer: Tokenizer,
+  messages: ChatMessage[],
+  tools: ToolDefinition[] = [],
+): number {
+  let total = REPLY_PRIMING_TOKENS;
+  for (const message of messages) {
+    total += TOKENS_PER_MESSAGE + tokenizer.count(message.role) + tokenizer.count(message.content);
+    if (message.role === 'assistant' && message.toolCalls) {
+      for (const call of message.toolCalls) {
+        total +=
+          tokenizer.count(call.name) + tokenizer.count(JSON.stringify(call.arguments)) + TOKENS_PER_MESSAGE;
+      }
+    }
+    if (message.role === 'tool' && message.name) total += TOKENS_PER_NAME + tokenizer.count(message.name);
+  }
+  if (tools.length > 0) total += tokenizer.count(JSON.stringify(tools));
+  return total;
+}
