@@ -4,3 +4,6 @@
  */
 export * from './errors/index.js';
 export * from './models/index.js';
+export * from './config/index.js';
+export * from './tools/index.js';
+export * from './agents/index.js';

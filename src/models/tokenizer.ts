@@ -30,18 +30,21 @@ export function createTokenizer(encoding: TokenizerEncoding, exact: boolean): To
 
 const O200K_MODELS = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o|gpt-oss)/;
 const CL100K_MODELS = /^(gpt-4|gpt-3\.5|text-embedding-3|text-embedding-ada-002)/;
+// Llama 3's vocabulary extends cl100k_base, so cl100k is the closer stand-in (measured: bench/tokenizer.bench.ts).
+const LLAMA3_MODELS = /llama-?3/i;
 
 /**
  * The tokenizer for a model. OpenAI models get their own encoding (exact). Every other model family
- * (Claude, Llama, Mistral, Qwen, ...) ships a tokenizer js-tiktoken does not have, so Hydra counts with
- * o200k_base and marks the count inexact; docs/models.md gives the measured error and the safety margin
- * admission control applies.
+ * (Claude, Llama, Mistral, Qwen, ...) ships a tokenizer js-tiktoken does not have, so Hydra counts with the
+ * closest encoding it has (cl100k_base for Llama 3, o200k_base otherwise) and marks the count inexact;
+ * docs/models.md gives the measured error.
  */
 export function tokenizerForModel(provider: string, model: string): Tokenizer {
   if (provider === 'openai') {
     if (O200K_MODELS.test(model)) return createTokenizer('o200k_base', true);
     if (CL100K_MODELS.test(model)) return createTokenizer('cl100k_base', true);
   }
+  if (LLAMA3_MODELS.test(model)) return createTokenizer('cl100k_base', false);
   return createTokenizer('o200k_base', false);
 }
 

@@ -1,0 +1,120 @@
+import { AbortedError, UserError } from '../errors/index.js';
+import type { ChatMessage, ModelProvider, TokenUsage, ToolCall } from '../models/index.js';
+import type { FunctionTool } from '../tools/index.js';
+
+/** What an agent run reports as it goes; names follow the noun-verb convention (`tool-call`, `step-end`). */
+export type AgentEvent =
+  | { type: 'step-start'; step: number }
+  | { type: 'text-delta'; step: number; text: string }
+  | { type: 'tool-call'; step: number; toolCall: ToolCall }
+  | { type: 'tool-result'; step: number; toolCall: ToolCall; ok: boolean; content: string }
+  | { type: 'step-end'; step: number; usage: TokenUsage }
+  | { type: 'end'; result: AgentRunResult };
+
+export type AgentStopReason = 'answer' | 'max-steps';
+
+export interface AgentRunResult {
+  answer: string;
+  stopReason: AgentStopReason;
+  steps: number;
+  usage: TokenUsage;
+  messages: ChatMessage[];
+}
+
+export interface RunAgentOptions {
+  provider: ModelProvider;
+  goal: string;
+  instructions?: string;
+  tools?: FunctionTool[];
+  maxSteps?: number;
+  maxTokens?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onEvent?: (event: AgentEvent) => void;
+}
+
+/**
+ * The smallest honest agent loop: stream a reply, run the tool calls it asks for (in parallel), feed the
+ * results back, repeat until the model answers without tools or the step limit is reached. Persistence,
+ * budgets, handoffs and kernel scheduling come with the agent runtime.
+ */
+export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
+  const { provider, goal, tools = [], maxSteps = 10, signal } = options;
+  if (goal.trim() === '')
+    throw new UserError('invalid_input', 'The goal is empty; say what the agent should do.', {
+      data: { field: 'goal' },
+    });
+  const emit = options.onEvent ?? (() => undefined);
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const messages: ChatMessage[] = [
+    ...(options.instructions ? [{ role: 'system' as const, content: options.instructions }] : []),
+    { role: 'user', content: goal },
+  ];
+  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+  for (let step = 1; step <= maxSteps; step++) {
+    if (signal?.aborted) throw new AbortedError('The agent run was aborted.');
+    emit({ type: 'step-start', step });
+    const stream = provider.stream(
+      {
+        messages,
+        ...(tools.length > 0 ? { tools: tools.map((tool) => tool.definition) } : {}),
+        ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+      },
+      signal ? { signal } : {},
+    );
+    let reply: ChatMessage | undefined;
+    for await (const event of stream) {
+      if (event.type === 'text-delta') emit({ type: 'text-delta', step, text: event.text });
+      else if (event.type === 'tool-call') emit({ type: 'tool-call', step, toolCall: event.toolCall });
+      else if (event.type === 'finish') {
+        reply = event.response.message;
+        addUsage(usage, event.response.usage);
+        emit({ type: 'step-end', step, usage: event.response.usage });
+      }
+    }
+    if (!reply || reply.role !== 'assistant') continue;
+    messages.push(reply);
+    const calls = reply.toolCalls ?? [];
+    if (calls.length === 0)
+      return finish({ answer: reply.content, stopReason: 'answer', steps: step, usage, messages }, emit);
+
+    const results = await Promise.all(
+      calls.map(async (call) => {
+        const tool = byName.get(call.name);
+        const outcome = tool
+          ? await tool.run(call.arguments, { signal })
+          : {
+              ok: false,
+              content: `There is no tool named "${call.name}". Available: ${[...byName.keys()].join(', ') || 'none'}.`,
+            };
+        emit({ type: 'tool-result', step, toolCall: call, ok: outcome.ok, content: outcome.content });
+        return { call, outcome };
+      }),
+    );
+    for (const { call, outcome } of results) {
+      messages.push({
+        role: 'tool',
+        toolCallId: call.id,
+        name: call.name,
+        content: outcome.content,
+        ...(outcome.ok ? {} : { isError: true }),
+      });
+    }
+  }
+  const last = [...messages].reverse().find((message) => message.role === 'assistant');
+  return finish(
+    { answer: last?.content ?? '', stopReason: 'max-steps', steps: maxSteps, usage, messages },
+    emit,
+  );
+}
+
+function finish(result: AgentRunResult, emit: (event: AgentEvent) => void): AgentRunResult {
+  emit({ type: 'end', result });
+  return result;
+}
+
+function addUsage(total: TokenUsage, add: TokenUsage): void {
+  total.promptTokens += add.promptTokens;
+  total.completionTokens += add.completionTokens;
+  total.totalTokens += add.totalTokens;
+}

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+
+import { registerConfigCommand } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerSimModelCommand } from './commands/sim-model.js';
+import { EXIT, reportFailure } from './output.js';
+import { HYDRA_VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('hydra')
+    .description('Hydra: an agent operating system that keeps teams of LLM agents working.')
+    .version(HYDRA_VERSION, '-v, --version')
+    .option(
+      '-c, --config <path>',
+      'config file (default: hydra.config.{ts,mts,js,mjs,json} in the working directory)',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRunCommand(program);
+  registerDemoCommand(program);
+  registerDoctorCommand(program);
+  registerSimModelCommand(program);
+  registerConfigCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander; everything else it raises is a usage mistake.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const json = process.argv.includes('--json');
+    return reportFailure(error, json);
+  }
+}
+
+process.exitCode = await main(process.argv);

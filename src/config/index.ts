@@ -1,0 +1,15 @@
+/**
+ * Configuration: `hydra.config.ts|js|json`, environment variables and flags, validated with zod.
+ * Any export added here becomes public API.
+ * @module
+ */
+export { defineConfig, hydraConfigSchema, type HydraConfig, type HydraConfigInput } from './schema.js';
+export {
+  CONFIG_FILE_NAMES,
+  ENV_BINDINGS,
+  loadConfig,
+  type ConfigFlags,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from './load.js';
+export { createConfiguredProvider, providerSettingsFor } from './providers.js';

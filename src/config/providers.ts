@@ -1,0 +1,40 @@
+import { ConfigError } from '../errors/index.js';
+import {
+  createModelProvider,
+  parseModelId,
+  type ModelProvider,
+  type ProviderSettings,
+} from '../models/index.js';
+import type { HydraConfig } from './schema.js';
+
+/** The connection settings configured for a model id's provider. */
+export function providerSettingsFor(config: HydraConfig, modelId: string): ProviderSettings {
+  return config.providers[parseModelId(modelId).provider] ?? {};
+}
+
+/**
+ * The provider for `modelId`, or for the configured default model. Without either it fails with a message
+ * that says exactly how to configure one.
+ */
+export async function createConfiguredProvider(
+  config: HydraConfig,
+  modelId = config.model,
+): Promise<ModelProvider> {
+  if (modelId === undefined) {
+    throw new ConfigError(
+      [
+        'No model is configured. Choose one of:',
+        '  - set HYDRA_MODEL, e.g. HYDRA_MODEL=openai:gpt-4o-mini with OPENAI_API_KEY=sk-...',
+        '  - a local server: HYDRA_MODEL=ollama:llama3.1 (Ollama on 127.0.0.1:11434)',
+        '    or HYDRA_MODEL=openai-compatible:http://127.0.0.1:8000/v1#<model> (vLLM, llama.cpp, LM Studio, ...)',
+        '  - put "model" in hydra.config.json, or pass --model <id>',
+        'To see Hydra work without a model, run: hydra demo',
+      ].join('\n'),
+      { code: 'model_not_configured', data: { field: 'model', envVar: 'HYDRA_MODEL' } },
+    );
+  }
+  return createModelProvider(modelId, {
+    settings: providerSettingsFor(config, modelId),
+    contextWindow: config.models[modelId]?.contextWindow,
+  });
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+import { HydraError, UserError } from '../errors/index.js';
+import type { ToolDefinition } from '../models/index.js';
+
+/** Hints about a tool's effects, kept for the approval gates that decide what needs a human. */
+export interface ToolAnnotations {
+  readOnly?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  openWorld?: boolean;
+}
+
+export interface ToolContext {
+  signal?: AbortSignal | undefined;
+}
+
+/** A tool implemented by a function, with arguments described and validated by a zod object schema. */
+export interface FunctionTool<Args = unknown> {
+  readonly name: string;
+  readonly definition: ToolDefinition;
+  readonly annotations: ToolAnnotations;
+  /** Validates raw arguments from the model and runs the tool. Never throws for bad input: see {@link ToolOutcome}. */
+  run(rawArguments: Record<string, unknown>, context?: ToolContext): Promise<ToolOutcome>;
+  /** The typed implementation, for direct calls from code. */
+  execute(args: Args, context: ToolContext): Promise<unknown>;
+}
+
+/** What the model sees after a tool call: the result, or an error it can read and correct. */
+export type ToolOutcome = { ok: true; content: string } | { ok: false; content: string };
+
+export interface DefineToolOptions<Schema extends z.ZodObject> {
+  name: string;
+  description: string;
+  parameters: Schema;
+  annotations?: ToolAnnotations;
+  execute(args: z.output<Schema>, context: ToolContext): Promise<unknown> | unknown;
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export function defineTool<Schema extends z.ZodObject>(
+  options: DefineToolOptions<Schema>,
+): FunctionTool<z.output<Schema>> {
+  if (!TOOL_NAME.test(options.name)) {
+    throw new UserError(
+      'invalid_input',
+      `Tool name "${options.name}" must be 1-64 letters, digits, "_" or "-".`,
+      {
+        data: { field: 'name' },
+      },
+    );
+  }
+  const parameters = z.toJSONSchema(options.parameters, { target: 'draft-7', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  delete parameters['$schema'];
+  // Input-mode schemas leave extra keys open (zod strips them); telling the model so keeps it from inventing any.
+  parameters['additionalProperties'] ??= false;
+  const execute = async (args: z.output<Schema>, context: ToolContext): Promise<unknown> =>
+    options.execute(args, context);
+  return {
+    name: options.name,
+    definition: { name: options.name, description: options.description, parameters },
+    annotations: options.annotations ?? {},
+    execute,
+    async run(rawArguments, context = {}) {
+      const parsed = options.parameters.safeParse(rawArguments);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map(
+          (issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`,
+        );
+        return {
+          ok: false,
+          content: `Invalid arguments for ${options.name}: ${problems.join('; ')}. Fix them and call again.`,
+        };
+      }
+      try {
+        const result = await execute(parsed.data, context);
+        return { ok: true, content: typeof result === 'string' ? result : JSON.stringify(result) };
+      } catch (error) {
+        const message =
+          HydraError.isInstance(error) || error instanceof Error ? error.message : String(error);
+        return { ok: false, content: `Tool ${options.name} failed: ${message}` };
+      }
+    },
+  };
+}

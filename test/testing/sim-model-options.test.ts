@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+
+import { HydraError } from '../../src/errors/index.js';
+import { parseSimModelOptions, SimModelServer } from '../../src/testing/index.js';
+
+function optionError(options: unknown): HydraError {
+  try {
+    new SimModelServer(options as never);
+  } catch (error) {
+    if (HydraError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected the options to be rejected');
+}
+
+describe('SimModelServer options', () => {
+  it.each([
+    [{ slots: 0 }, 'slots'],
+    [{ latency: { decodeMsPerToken: -1 } }, 'latency.decodeMsPerToken'],
+    [{ faults: { rate429: 2 } }, 'faults.rate429'],
+    [{ rules: [{ match: { lastUser: '(' }, reply: { text: 'x' } }] }, 'rules[0].match.lastUser'],
+    [{ rules: [{ reply: { fault: 'explode' } }] }, 'rules[0].reply.fault'],
+    [{ slot: 2 }, 'slot'],
+  ])('rejects %j naming %s', (options, field) => {
+    const error = optionError(options);
+    expect(error.code).toBe('invalid_input');
+    expect(error.fault).toBe('user');
+    expect(error.data['field']).toBe(field);
+    expect(error.message).toContain(`'${field}'`);
+  });
+
+  it('fills in defaults', () => {
+    expect(parseSimModelOptions({})).toMatchObject({
+      seed: 1,
+      model: 'sim-model',
+      slots: 4,
+      overflow: 'queue',
+      retryAfterSeconds: 1,
+      contextWindow: 8192,
+      defaultReplyTokens: 32,
+      embeddingDimensions: 64,
+      encoding: 'o200k_base',
+      latency: { prefillMsPerToken: 0, decodeMsPerToken: 0, firstByteMs: 0 },
+      faults: { rate429: 0, rate500: 0, rateHang: 0, rateMalformedToolJson: 0 },
+      rules: [],
+    });
+  });
+
+  it('refuses baseUrl before start', () => {
+    expect(() => new SimModelServer().baseUrl).toThrow(/not started/);
+  });
+});
