@@ -14,14 +14,8 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages';
 
 import { ConfigError, type HydraError } from '../errors/index.js';
-import {
-  abortedFailure,
-  connectionFailure,
-  ensureHydraError,
-  errorFromHttpFailure,
-  parseToolArguments,
-  timeoutFailure,
-} from './provider-errors.js';
+import { abortedFailure, parseToolArguments } from './provider-errors.js';
+import { mapSdkError, sdkRequestOptions, usageOf } from './provider-shared.js';
 import { countChatTokens } from './tokenizer.js';
 import type {
   CallOptions,
@@ -83,7 +77,7 @@ export class AnthropicProvider implements ModelProvider {
     try {
       const message = await this.#client.messages.create(
         { ...this.#params(request), stream: false },
-        this.#requestOptions(options),
+        sdkRequestOptions(options),
       );
       let content = '';
       const toolCalls: ToolCall[] = [];
@@ -117,7 +111,7 @@ export class AnthropicProvider implements ModelProvider {
     try {
       const stream = await this.#client.messages.create(
         { ...this.#params(request), stream: true },
-        this.#requestOptions(options),
+        sdkRequestOptions(options),
       );
       for await (const event of stream) {
         switch (event.type) {
@@ -217,31 +211,24 @@ export class AnthropicProvider implements ModelProvider {
     return params;
   }
 
-  #requestOptions(options: CallOptions): { signal?: AbortSignal; timeout?: number } {
-    return {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-    };
-  }
-
   #mapError(error: unknown, options: CallOptions): HydraError {
-    if (error instanceof APIUserAbortError || options.signal?.aborted) return abortedFailure(this.id, error);
-    if (error instanceof APIConnectionTimeoutError)
-      return timeoutFailure(this.id, options.timeoutMs ?? this.#options.timeoutMs, error);
-    if (error instanceof APIConnectionError) return connectionFailure(this.id, this.#options.baseUrl, error);
-    if (error instanceof APIError && typeof error.status === 'number') {
-      return errorFromHttpFailure(
-        {
-          providerId: this.id,
-          status: error.status,
-          message: error.apiMessage ?? error.message,
-          code: error.type ?? undefined,
-          retryAfter: error.headers?.get('retry-after'),
-        },
-        error,
-      );
-    }
-    return ensureHydraError(this.id, error);
+    return mapSdkError<APIError>(error, options, {
+      providerId: this.id,
+      baseUrl: this.#options.baseUrl,
+      timeoutMs: this.#options.timeoutMs,
+      classes: {
+        userAbort: APIUserAbortError,
+        connectionTimeout: APIConnectionTimeoutError,
+        connection: APIConnectionError,
+        api: APIError,
+      },
+      describe: (apiError) => ({
+        status: apiError.status,
+        message: apiError.apiMessage ?? apiError.message,
+        code: apiError.type ?? undefined,
+        retryAfter: apiError.headers?.get('retry-after'),
+      }),
+    });
   }
 }
 
@@ -314,8 +301,4 @@ function asObject(providerId: string, toolName: string, input: unknown): Record<
   if (typeof input === 'object' && input !== null && !Array.isArray(input))
     return input as Record<string, unknown>;
   return parseToolArguments(providerId, toolName, typeof input === 'string' ? input : JSON.stringify(input));
-}
-
-function usageOf(promptTokens: number, completionTokens: number): ChatResponse['usage'] {
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }

@@ -8,14 +8,8 @@ import type {
 } from 'openai/resources/chat/completions';
 
 import type { HydraError } from '../errors/index.js';
-import {
-  abortedFailure,
-  connectionFailure,
-  ensureHydraError,
-  errorFromHttpFailure,
-  parseToolArguments,
-  timeoutFailure,
-} from './provider-errors.js';
+import { abortedFailure, parseToolArguments } from './provider-errors.js';
+import { mapSdkError, sdkRequestOptions, usageOf } from './provider-shared.js';
 import { countChatTokens } from './tokenizer.js';
 import type {
   CallOptions,
@@ -81,7 +75,7 @@ export class OpenAIProvider implements ModelProvider {
     try {
       const completion = await this.#client.chat.completions.create(
         { ...this.#params(request), stream: false },
-        this.#requestOptions(options),
+        sdkRequestOptions(options),
       );
       const choice = completion.choices[0];
       const wire = choice?.message;
@@ -119,7 +113,7 @@ export class OpenAIProvider implements ModelProvider {
     try {
       const stream = await this.#client.chat.completions.create(
         { ...this.#params(request), stream: true, stream_options: { include_usage: true } },
-        this.#requestOptions(options),
+        sdkRequestOptions(options),
       );
       for await (const chunk of stream) {
         model = chunk.model || model;
@@ -163,7 +157,7 @@ export class OpenAIProvider implements ModelProvider {
     try {
       const response = await this.#client.embeddings.create(
         { model, input, encoding_format: 'float' },
-        this.#requestOptions(options),
+        sdkRequestOptions(options),
       );
       const embeddings = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
       return {
@@ -197,13 +191,6 @@ export class OpenAIProvider implements ModelProvider {
     return params;
   }
 
-  #requestOptions(options: CallOptions): { signal?: AbortSignal; timeout?: number } {
-    return {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-    };
-  }
-
   #estimateUsage(request: ChatRequest, text: string, toolCalls: ToolCall[]): ChatResponse['usage'] {
     const completion =
       this.tokenizer.count(text) +
@@ -212,23 +199,23 @@ export class OpenAIProvider implements ModelProvider {
   }
 
   #mapError(error: unknown, options: CallOptions): HydraError {
-    if (error instanceof APIUserAbortError || options.signal?.aborted) return abortedFailure(this.id, error);
-    if (error instanceof APIConnectionTimeoutError)
-      return timeoutFailure(this.id, options.timeoutMs ?? this.#options.timeoutMs, error);
-    if (error instanceof APIConnectionError) return connectionFailure(this.id, this.#options.baseUrl, error);
-    if (error instanceof APIError && typeof error.status === 'number') {
-      return errorFromHttpFailure(
-        {
-          providerId: this.id,
-          status: error.status,
-          message: wireErrorMessage(error),
-          code: typeof error.code === 'string' ? error.code : undefined,
-          retryAfter: error.headers?.get('retry-after'),
-        },
-        error,
-      );
-    }
-    return ensureHydraError(this.id, error);
+    return mapSdkError<APIError>(error, options, {
+      providerId: this.id,
+      baseUrl: this.#options.baseUrl,
+      timeoutMs: this.#options.timeoutMs,
+      classes: {
+        userAbort: APIUserAbortError,
+        connectionTimeout: APIConnectionTimeoutError,
+        connection: APIConnectionError,
+        api: APIError,
+      },
+      describe: (apiError) => ({
+        status: apiError.status,
+        message: wireErrorMessage(apiError),
+        code: typeof apiError.code === 'string' ? apiError.code : undefined,
+        retryAfter: apiError.headers?.get('retry-after'),
+      }),
+    });
   }
 }
 
@@ -297,10 +284,6 @@ function finishReasonOf(reason: string | null | undefined): FinishReason {
     default:
       return 'other';
   }
-}
-
-function usageOf(promptTokens: number, completionTokens: number): ChatResponse['usage'] {
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
 
 function wireErrorMessage(error: APIError): string {

@@ -1,25 +1,18 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { SimModelOptions } from '../../src/testing/index.js';
-import { SimModelServer } from '../../src/testing/index.js';
+import type { SimModelServer } from '../../src/testing/index.js';
+import { anthropicClientFor, openAIClientFor, useSimServers } from './harness.js';
 
-const servers: SimModelServer[] = [];
+const startServer = useSimServers();
 
 async function startSim(
   options: SimModelOptions = {},
 ): Promise<{ server: SimModelServer; client: Anthropic }> {
-  const server = new SimModelServer(options);
-  servers.push(server);
-  await server.start(0);
-  // The Anthropic SDK appends /v1/messages to its base URL, so it gets the server root.
-  return { server, client: new Anthropic({ baseURL: server.rootUrl, apiKey: 'sim', maxRetries: 0 }) };
+  const server = await startServer(options);
+  return { server, client: anthropicClientFor(server) };
 }
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
 
 const tools: Anthropic.Tool[] = [
   {
@@ -83,7 +76,7 @@ describe('SimModelServer Anthropic messages', () => {
 
   it('gives the same filler text as the OpenAI endpoint for the same conversation', async () => {
     const { server, client } = await startSim({ seed: 9 });
-    const openai = new OpenAI({ baseURL: server.baseUrl, apiKey: 'sim', maxRetries: 0 });
+    const openai = openAIClientFor(server);
     const viaAnthropic = await client.messages.create({
       model: 'm',
       max_tokens: 100,

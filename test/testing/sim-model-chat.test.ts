@@ -1,21 +1,9 @@
-import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import type OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
 
-import type { SimModelOptions } from '../../src/testing/index.js';
-import { SimModelServer } from '../../src/testing/index.js';
+import { useOpenAISims } from './harness.js';
 
-const servers: SimModelServer[] = [];
-
-async function startSim(options: SimModelOptions = {}): Promise<{ server: SimModelServer; client: OpenAI }> {
-  const server = new SimModelServer(options);
-  servers.push(server);
-  await server.start(0);
-  return { server, client: new OpenAI({ baseURL: server.baseUrl, apiKey: 'sim', maxRetries: 0 }) };
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
+const startSim = useOpenAISims();
 
 const weatherTool: OpenAI.Chat.ChatCompletionTool = {
   type: 'function',

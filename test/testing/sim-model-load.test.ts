@@ -1,25 +1,10 @@
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { SimModelOptions } from '../../src/testing/index.js';
-import { SimModelServer } from '../../src/testing/index.js';
+import { useOpenAISims, waitFor } from './harness.js';
 
-const servers: SimModelServer[] = [];
-
-async function startSim(options: SimModelOptions = {}): Promise<{ server: SimModelServer; client: OpenAI }> {
-  const server = new SimModelServer(options);
-  servers.push(server);
-  await server.start(0);
-  return { server, client: new OpenAI({ baseURL: server.baseUrl, apiKey: 'sim', maxRetries: 0 }) };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const startSim = useOpenAISims();
 
 function ask(client: OpenAI, content: string, signal?: AbortSignal): Promise<OpenAI.Chat.ChatCompletion> {
   return client.chat.completions.create(
@@ -27,10 +12,6 @@ function ask(client: OpenAI, content: string, signal?: AbortSignal): Promise<Ope
     signal === undefined ? {} : { signal },
   );
 }
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
 
 // A rule that hangs the first request holds the only slot for as long as the test wants, so queueing and
 // rejection are driven by events rather than by timing.
