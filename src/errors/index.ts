@@ -20,6 +20,8 @@ export type HydraErrorCode =
   | 'model_not_configured'
   | 'model_id_invalid'
   | 'aborted'
+  | 'context_overflow'
+  | 'no_eligible_node'
   // provider
   | 'provider_rate_limited'
   | 'provider_unavailable'
@@ -28,6 +30,10 @@ export type HydraErrorCode =
   | 'provider_bad_request'
   | 'provider_malformed_response'
   | 'context_length_exceeded'
+  // kernel
+  | 'escalated'
+  | 'kernel_backpressure'
+  | 'kernel_closed'
   // internal
   | 'internal';
 
@@ -96,6 +102,23 @@ export class AbortedError extends UserError {
   }
 }
 
+/**
+ * Admission control refused a model call: the prompt plus `max_tokens` does not fit the model's context
+ * window, so it was never sent. The agent's memory manager compacts the context and tries again.
+ */
+export class ContextOverflowError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('context_overflow', message, { ...options, retryable: false });
+  }
+}
+
+/** No node in the registry meets a syscall's requirements; `data.rejections` says why each node was passed over. */
+export class NoEligibleNodeError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('no_eligible_node', message, options);
+  }
+}
+
 /** The model provider failed or answered with something unusable. */
 export class ProviderError extends HydraError {
   readonly fault = 'provider' as const;
@@ -124,6 +147,34 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * A syscall failed on every attempt the retry policy allows; the kernel hands it to the agent or a
+ * supervisor instead of retrying further. `cause` is the last failure, and the fault is its fault.
+ */
+export class EscalationError extends HydraError {
+  readonly fault: ErrorFault;
+  readonly attempts: number;
+  constructor(message: string, options: HydraErrorOptions & { attempts: number; lastError: HydraError }) {
+    super('escalated', message, { ...options, cause: options.lastError, retryable: false });
+    this.fault = options.lastError.fault;
+    this.attempts = options.attempts;
+  }
+}
+
+/** The caller's load exceeds the kernel's configured queue depth; try again later. */
+export class KernelBusyError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('kernel_backpressure', message, { ...options, retryable: true });
+  }
+}
+
+/** The kernel was closed; syscalls still queued or submitted afterwards fail with this. */
+export class KernelClosedError extends UserError {
+  constructor(message = 'The kernel is closed.', options: HydraErrorOptions = {}) {
+    super('kernel_closed', message, options);
+  }
 }
 
 /** A bug or broken invariant inside Hydra. Please report it. */
