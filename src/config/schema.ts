@@ -19,6 +19,8 @@ const providerSettingsSchema = z
     maxRetries: z.number().int().min(0).max(10).optional(),
     timeoutMs: z.number().int().positive().optional(),
     embeddingModel: z.string().min(1).optional(),
+    /** Whether the server continues a trailing assistant message (needed to resume preempted generations). */
+    assistantPrefill: z.boolean().optional(),
   })
   .strict();
 

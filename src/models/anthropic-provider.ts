@@ -42,6 +42,8 @@ export interface AnthropicProviderOptions {
   timeoutMs?: number | undefined;
   /** The Messages API requires `max_tokens`; this is used when a request does not set one. */
   defaultMaxTokens?: number | undefined;
+  /** Anthropic continues a trailing assistant message natively; off only for look-alike servers that do not. */
+  supportsPrefill?: boolean | undefined;
 }
 
 /** A `ModelProvider` for Anthropic's Messages API, through the official SDK. */
@@ -51,6 +53,7 @@ export class AnthropicProvider implements ModelProvider {
   readonly model: string;
   readonly contextWindow: number;
   readonly tokenizer: Tokenizer;
+  readonly supportsPrefill: boolean;
   readonly #client: Anthropic;
   readonly #options: AnthropicProviderOptions;
 
@@ -59,6 +62,7 @@ export class AnthropicProvider implements ModelProvider {
     this.model = options.model;
     this.contextWindow = options.contextWindow;
     this.tokenizer = options.tokenizer;
+    this.supportsPrefill = options.supportsPrefill ?? true;
     this.#options = options;
     this.#client = new Anthropic({
       apiKey: options.apiKey ?? null,

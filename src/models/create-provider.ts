@@ -17,6 +17,11 @@ export interface ProviderSettings {
   maxRetries?: number | undefined;
   timeoutMs?: number | undefined;
   embeddingModel?: string | undefined;
+  /**
+   * Whether the server continues a trailing assistant message. Default: Anthropic yes, vLLM and generic
+   * OpenAI-compatible servers yes (vLLM's `continue_final_message`), OpenAI and the others no.
+   */
+  assistantPrefill?: boolean | undefined;
 }
 
 export interface CreateProviderOptions {
@@ -59,7 +64,7 @@ export async function createModelProvider(
   if (ref.provider === 'anthropic') {
     const apiKey = settings.apiKey ?? (baseUrl ? 'not-needed' : undefined);
     if (!apiKey) throw missingKey(ref, 'ANTHROPIC_API_KEY', 'providers.anthropic.apiKey');
-    return new AnthropicProvider({ ...common, apiKey });
+    return new AnthropicProvider({ ...common, apiKey, supportsPrefill: settings.assistantPrefill ?? true });
   }
   if (ref.provider === 'openai' && !settings.apiKey && !settings.baseUrl) {
     throw missingKey(ref, 'OPENAI_API_KEY', 'providers.openai.apiKey');
@@ -70,6 +75,7 @@ export async function createModelProvider(
     apiKey: settings.apiKey,
     embeddingModel: settings.embeddingModel,
     useMaxCompletionTokens: ref.provider === 'openai' && !settings.baseUrl,
+    supportsPrefill: settings.assistantPrefill ?? (ref.provider === 'vllm' || ref.provider === 'openai-compatible'),
   });
 }
 

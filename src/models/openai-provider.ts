@@ -39,6 +39,8 @@ export interface OpenAIProviderOptions {
   embeddingModel?: string | undefined;
   /** OpenAI's own API wants `max_completion_tokens`; local servers still expect `max_tokens`. */
   useMaxCompletionTokens?: boolean | undefined;
+  /** The server understands vLLM's `continue_final_message` and continues a trailing assistant message. */
+  supportsPrefill?: boolean | undefined;
 }
 
 /** A `ModelProvider` for OpenAI and every server that speaks its chat-completions API. */
@@ -48,6 +50,7 @@ export class OpenAIProvider implements ModelProvider {
   readonly model: string;
   readonly contextWindow: number;
   readonly tokenizer: Tokenizer;
+  readonly supportsPrefill: boolean;
   readonly #client: OpenAI;
   readonly #options: OpenAIProviderOptions;
 
@@ -57,6 +60,7 @@ export class OpenAIProvider implements ModelProvider {
     this.model = options.model;
     this.contextWindow = options.contextWindow;
     this.tokenizer = options.tokenizer;
+    this.supportsPrefill = options.supportsPrefill ?? false;
     this.#options = options;
     this.#client = new OpenAI({
       // Local servers ignore the key, but the SDK insists on one.
@@ -188,6 +192,10 @@ export class OpenAIProvider implements ModelProvider {
     }
     if (request.temperature !== undefined) params.temperature = request.temperature;
     if (request.stop && request.stop.length > 0) params.stop = request.stop;
+    if (this.supportsPrefill && request.messages.at(-1)?.role === 'assistant') {
+      // vLLM's extension (also honoured by Hydra's simulator): continue the final message instead of answering it.
+      Object.assign(params, { continue_final_message: true, add_generation_prompt: false });
+    }
     return params;
   }
 

@@ -54,23 +54,52 @@ const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING_TOKENS = 3;
 
-/** Prompt tokens of a chat request: message framing, contents, tool calls and tool definitions. */
-export function countChatTokens(
-  tokenizer: Tokenizer,
-  messages: ChatMessage[],
-  tools: ToolDefinition[] = [],
-): number {
-  let total = REPLY_PRIMING_TOKENS;
-  for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + tokenizer.count(message.role) + tokenizer.count(message.content);
-    if (message.role === 'assistant' && message.toolCalls) {
-      for (const call of message.toolCalls) {
-        total +=
-          tokenizer.count(call.name) + tokenizer.count(JSON.stringify(call.arguments)) + TOKENS_PER_MESSAGE;
-      }
-    }
-    if (message.role === 'tool' && message.name) total += TOKENS_PER_NAME + tokenizer.count(message.name);
+// Agents resend the same message objects every turn while their context grows; remembering each message's
+// count makes counting a turn cost only its new messages (weakly held, so finished conversations are freed).
+const messageCounts = new WeakMap<Tokenizer, WeakMap<ChatMessage, number>>();
+
+function messageTokens(tokenizer: Tokenizer, message: ChatMessage): number {
+  let cache = messageCounts.get(tokenizer);
+  if (!cache) {
+    cache = new WeakMap();
+    messageCounts.set(tokenizer, cache);
   }
-  if (tools.length > 0) total += tokenizer.count(JSON.stringify(tools));
+  const cached = cache.get(message);
+  if (cached !== undefined) return cached;
+  let total = TOKENS_PER_MESSAGE + tokenizer.count(message.role) + tokenizer.count(message.content);
+  if (message.role === 'assistant' && message.toolCalls) {
+    for (const call of message.toolCalls) {
+      total += tokenizer.count(call.name) + tokenizer.count(JSON.stringify(call.arguments)) + TOKENS_PER_MESSAGE;
+    }
+  }
+  if (message.role === 'tool' && message.name) total += TOKENS_PER_NAME + tokenizer.count(message.name);
+  cache.set(message, total);
   return total;
+}
+
+/**
+ * Prompt tokens of a chat request: message framing, contents, tool calls and tool definitions.
+ * Messages are treated as immutable: a message object's count is computed once.
+ */
+export function countChatTokens(tokenizer: Tokenizer, messages: ChatMessage[], tools: ToolDefinition[] = []): number {
+  let total = REPLY_PRIMING_TOKENS;
+  for (const message of messages) total += messageTokens(tokenizer, message);
+  for (const tool of tools) total += toolTokens(tokenizer, tool);
+  return total;
+}
+
+const toolCounts = new WeakMap<Tokenizer, WeakMap<ToolDefinition, number>>();
+
+function toolTokens(tokenizer: Tokenizer, tool: ToolDefinition): number {
+  let cache = toolCounts.get(tokenizer);
+  if (!cache) {
+    cache = new WeakMap();
+    toolCounts.set(tokenizer, cache);
+  }
+  let count = cache.get(tool);
+  if (count === undefined) {
+    count = tokenizer.count(JSON.stringify(tool));
+    cache.set(tool, count);
+  }
+  return count;
 }

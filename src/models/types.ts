@@ -45,6 +45,10 @@ export interface ToolDefinition {
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 export interface ChatRequest {
+  /**
+   * The conversation. When the last message is an assistant message and the provider `supportsPrefill`,
+   * the model continues that message and the response holds only the continuation.
+   */
   messages: ChatMessage[];
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
@@ -118,6 +122,8 @@ export interface ModelProvider {
   /** Maximum prompt + completion tokens the model accepts. */
   readonly contextWindow: number;
   readonly tokenizer: Tokenizer;
+  /** Whether the model can continue a trailing assistant message (needed to resume a preempted generation). */
+  readonly supportsPrefill: boolean;
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResponse>;
   stream(request: ChatRequest, options?: CallOptions): AsyncIterable<StreamEvent>;
   embed(input: string[], options?: CallOptions): Promise<EmbedResponse>;

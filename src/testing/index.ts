@@ -10,6 +10,7 @@ export type {
   ResolvedSimModelOptions,
   SimModelOptions,
   SimReply,
+  SimReplyTokens,
   SimRule,
   SimToolCall,
 } from './sim-model/options.js';

@@ -20,6 +20,8 @@ export interface FunctionTool<Args = unknown> {
   readonly name: string;
   readonly definition: ToolDefinition;
   readonly annotations: ToolAnnotations;
+  /** Calls that may run at once (1 = exclusive); the kernel queues the rest. */
+  readonly concurrency: number | 'unlimited';
   /** Validates raw arguments from the model and runs the tool. Never throws for bad input: see {@link ToolOutcome}. */
   run(rawArguments: Record<string, unknown>, context?: ToolContext): Promise<ToolOutcome>;
   /** The typed implementation, for direct calls from code. */
@@ -34,6 +36,8 @@ export interface DefineToolOptions<Schema extends z.ZodObject> {
   description: string;
   parameters: Schema;
   annotations?: ToolAnnotations;
+  /** Calls that may run at once: 1 for an exclusive tool, N, or 'unlimited' (the default). */
+  concurrency?: number | 'unlimited';
   execute(args: z.output<Schema>, context: ToolContext): Promise<unknown> | unknown;
 }
 
@@ -64,6 +68,7 @@ export function defineTool<Schema extends z.ZodObject>(
     name: options.name,
     definition: { name: options.name, description: options.description, parameters },
     annotations: options.annotations ?? {},
+    concurrency: options.concurrency ?? 'unlimited',
     execute,
     async run(rawArguments, context = {}) {
       const parsed = options.parameters.safeParse(rawArguments);

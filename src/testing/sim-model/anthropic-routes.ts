@@ -58,7 +58,7 @@ function messageBody(engine: SimEngine, active: ActiveGeneration): Record<string
 }
 
 function streamMessage(engine: SimEngine, active: ActiveGeneration, cancel: AbortController): Response {
-  const { generation, pacer } = active;
+  const { generation, pace } = active;
   return sseResponse(cancel, async (sink) => {
     const send = (event: Record<string, unknown> & { type: string }): void =>
       sink.send(JSON.stringify(event), event.type);
@@ -73,13 +73,13 @@ function streamMessage(engine: SimEngine, active: ActiveGeneration, cancel: Abor
           usage: { input_tokens: active.promptTokens, output_tokens: 0 },
         },
       });
-      if (!(await pacer.advance(active.prefillMs))) return;
+      if (!(await pace.prefill())) return;
       send({ type: 'ping' });
       let index = 0;
       if (generation.textPieces.length > 0 || generation.toolCalls.length === 0) {
         send({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
         for (const piece of generation.textPieces) {
-          if (!(await pacer.advance(active.decodeMsPerPiece))) return;
+          if (!(await pace.piece())) return;
           send({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece.text } });
         }
         send({ type: 'content_block_stop', index });
@@ -92,7 +92,7 @@ function streamMessage(engine: SimEngine, active: ActiveGeneration, cancel: Abor
           content_block: { type: 'tool_use', id: toolUseId(call.idHash), name: call.name, input: {} },
         });
         for (const piece of call.pieces) {
-          if (!(await pacer.advance(active.decodeMsPerPiece))) return;
+          if (!(await pace.piece())) return;
           send({
             type: 'content_block_delta',
             index,
@@ -102,7 +102,7 @@ function streamMessage(engine: SimEngine, active: ActiveGeneration, cancel: Abor
         send({ type: 'content_block_stop', index });
         index += 1;
       }
-      if (!(await pacer.advance(active.decodeTailMs))) return;
+      if (!(await pace.tail())) return;
       send({
         type: 'message_delta',
         delta: { stop_reason: STOP_REASONS[generation.finish], stop_sequence: null },
@@ -125,6 +125,8 @@ async function messages(c: SimContext, engine: SimEngine): Promise<Response> {
   const admission = await engine.admit({
     conversation: anthropicConversation(request),
     maxTokens: request.max_tokens,
+    // A final assistant turn is always a prefill on the Messages API.
+    continueFinal: true,
     signal,
   });
   if (admission.kind !== 'ready') {
@@ -133,7 +135,7 @@ async function messages(c: SimContext, engine: SimEngine): Promise<Response> {
   }
   const { active } = admission;
   if (request.stream === true) return streamMessage(engine, active, cancel);
-  if (!(await active.pacer.advance(active.prefillMs + active.decodeMs))) {
+  if (!(await active.pace.whole())) {
     active.abort();
     return silent(c);
   }

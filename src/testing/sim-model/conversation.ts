@@ -66,6 +66,23 @@ export function conversationKey(conversation: Conversation): string {
   return JSON.stringify(conversation.messages);
 }
 
+/**
+ * For a request that asks the model to continue its final assistant message (a prefill): the conversation
+ * before that message, which the reply is computed for, and the message's text. Anything else is returned
+ * unchanged with no prefill.
+ */
+export function splitPrefill(conversation: Conversation): {
+  context: Conversation;
+  prefill: string | undefined;
+} {
+  const last = conversation.messages.at(-1);
+  if (last?.role !== 'assistant') return { context: conversation, prefill: undefined };
+  return {
+    context: { ...conversation, messages: conversation.messages.slice(0, -1) },
+    prefill: last.content,
+  };
+}
+
 /** Parses tool-call arguments from the wire; unparsable JSON is kept under `_raw` so nothing is lost. */
 export function parseArguments(raw: string): Record<string, unknown> {
   try {

@@ -3,24 +3,31 @@
  * shared by both wire formats. Dialect modules parse the wire request into a Conversation, ask the engine
  * to admit it, and render the outcome in their own response and error shapes.
  */
-import { countChatTokens, createTokenizer } from '../../models/tokenizer.js';
+import { createTokenizer } from '../../models/tokenizer.js';
 import type { Tokenizer } from '../../models/types.js';
 import type { Conversation } from './conversation.js';
-import { conversationKey } from './conversation.js';
+import { conversationKey, splitPrefill } from './conversation.js';
 import type { Generation } from './generation.js';
 import { buildGeneration } from './generation.js';
 import type { FaultKind, ResolvedSimModelOptions } from './options.js';
-import { Pacer, sleep, untilAborted } from './pacing.js';
+import { GenerationPacer, sleep, untilAborted } from './pacing.js';
 import { hashHex, hashSeed, mulberry32 } from './random.js';
+import { fillerReplyTokens } from './reply-length.js';
 import { RuleBook } from './rules.js';
 import { SlotPool } from './slots.js';
 import type { SimModelStats } from './stats.js';
 import { StatsRecorder } from './stats.js';
+import { TokenCountCache } from './token-cache.js';
 
 export interface GenerationRequest {
   conversation: Conversation;
   /** max_tokens / max_completion_tokens as requested, if any. */
   maxTokens: number | undefined;
+  /**
+   * A final assistant message is a prefill to continue (Anthropic always; OpenAI with
+   * `continue_final_message`), rather than history.
+   */
+  continueFinal: boolean;
   /** Aborts when the client disconnects or the server stops. */
   signal: AbortSignal;
 }
@@ -31,15 +38,8 @@ export interface ActiveGeneration {
   idHash: string;
   promptTokens: number;
   generation: Generation;
-  pacer: Pacer;
-  /** Delay before the first output token. */
-  prefillMs: number;
-  /** Delay per emitted piece; spreads the whole decode time over the pieces actually sent. */
-  decodeMsPerPiece: number;
-  /** Decode delay owed after the last piece: all of it when there are no pieces to spread it over. */
-  decodeTailMs: number;
-  /** Total decode delay, for non-streaming responses. */
-  decodeMs: number;
+  /** Prefill and decode delays, with the batch slowdown applied. */
+  pace: GenerationPacer;
   complete(): void;
   abort(): void;
 }
@@ -58,6 +58,8 @@ const RATE_ORDER = ['429', '500', 'hang', 'malformedToolJson'] as const;
 
 export class SimEngine {
   readonly tokenizer: Tokenizer;
+  /** Prompt-token counts of texts seen recently. */
+  readonly tokenCounts: TokenCountCache;
   readonly stats = new StatsRecorder();
   private readonly slots: SlotPool;
   private readonly rules: RuleBook;
@@ -67,6 +69,7 @@ export class SimEngine {
 
   constructor(readonly options: ResolvedSimModelOptions) {
     this.tokenizer = createTokenizer(options.encoding, false);
+    this.tokenCounts = new TokenCountCache(this.tokenizer, options.tokenCountCacheEntries);
     this.slots = new SlotPool(options.slots, options.overflow);
     this.rules = new RuleBook(options.rules, options.seed);
     this.faultRandom = mulberry32(hashSeed('faults', options.seed));
@@ -115,7 +118,12 @@ export class SimEngine {
   async admit(request: GenerationRequest): Promise<Admission> {
     const { conversation, maxTokens, signal } = request;
     const { options, tokenizer } = this;
-    const promptTokens = countChatTokens(tokenizer, conversation.messages, conversation.tools);
+    // The prompt includes any prefill; the reply is decided for the conversation before it.
+    const promptTokens = this.tokenCounts.promptTokens(conversation);
+    const { context, prefill } = request.continueFinal
+      ? splitPrefill(conversation)
+      : { context: conversation, prefill: undefined };
+    const key = conversationKey(context);
     const requestedTokens = maxTokens ?? 0;
     if (promptTokens + requestedTokens > options.contextWindow) {
       return {
@@ -135,7 +143,7 @@ export class SimEngine {
     const drawn = this.drawFaults();
     const hardFault = RATE_ORDER.find((kind) => kind !== 'malformedToolJson' && drawn.has(kind));
     // A drawn fault pre-empts the script, so retries after injected failures still see the whole script.
-    const draft = hardFault === undefined ? this.rules.decide(conversation) : undefined;
+    const draft = hardFault === undefined ? this.rules.decide(context, key) : undefined;
     const fault = hardFault ?? (draft?.fault === 'malformedToolJson' ? undefined : draft?.fault);
     if (fault !== undefined) this.stats.fault(fault);
     if (fault === '429' || fault === '500') return { kind: 'fault', fault };
@@ -161,16 +169,17 @@ export class SimEngine {
       return { kind: 'aborted' };
     }
 
-    const key = conversationKey(conversation);
     const budget = Math.min(maxTokens ?? Number.POSITIVE_INFINITY, options.contextWindow - promptTokens);
+    const filler = draft.text === undefined && draft.completionTokens === undefined;
     const generation = buildGeneration({
       draft,
       tokenizer,
       budget,
-      defaultReplyTokens: options.defaultReplyTokens,
+      defaultReplyTokens: filler ? fillerReplyTokens(options, key) : options.defaultReplyTokens,
       seed: options.seed,
       conversationKey: key,
       malformToolJson: drawn.has('malformedToolJson') || draft.fault === 'malformedToolJson',
+      prefill,
     });
     if (generation.malformed) this.stats.fault('malformedToolJson');
     this.stats.tokens(promptTokens, 0);
@@ -179,6 +188,8 @@ export class SimEngine {
     const pieceCount =
       generation.textPieces.length + generation.toolCalls.reduce((sum, call) => sum + call.pieces.length, 0);
     const decodeMs = generation.completionTokens * latency.decodeMsPerToken;
+    const { batchSlowdown } = options;
+    const slots = this.slots;
     let settled = false;
     const settle = (aborted: boolean): void => {
       if (settled) return;
@@ -193,11 +204,14 @@ export class SimEngine {
         idHash: hashHex('response', options.seed, arrival, key),
         promptTokens,
         generation,
-        pacer: new Pacer(signal),
-        prefillMs: latency.firstByteMs + promptTokens * latency.prefillMsPerToken,
-        decodeMsPerPiece: pieceCount === 0 ? 0 : decodeMs / pieceCount,
-        decodeTailMs: pieceCount === 0 ? decodeMs : 0,
-        decodeMs,
+        pace: new GenerationPacer(signal, {
+          prefillMs: latency.firstByteMs + promptTokens * latency.prefillMsPerToken,
+          msPerPiece: pieceCount === 0 ? 0 : decodeMs / pieceCount,
+          tailMs: pieceCount === 0 ? decodeMs : 0,
+          pieces: pieceCount,
+          // Every generation holding a slot is in the batch, this one included.
+          slowdown: batchSlowdown === 0 ? undefined : () => 1 + batchSlowdown * Math.max(0, slots.inUse - 1),
+        }),
         complete: () => settle(false),
         abort: () => settle(true),
       },

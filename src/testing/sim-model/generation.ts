@@ -1,6 +1,7 @@
 /**
- * Turns a reply draft into what is actually sent: token-sized pieces for streaming, `max_tokens`
- * truncation, the malformed-JSON fault and the completion token count.
+ * Turns a reply draft into what is actually sent: the continuation after an assistant prefill,
+ * token-sized pieces for streaming, `max_tokens` truncation, the malformed-JSON fault and the completion
+ * token count.
  */
 import type { Tokenizer } from '../../models/types.js';
 import { fillerText } from './random.js';
@@ -65,10 +66,24 @@ export interface GenerationInput {
   tokenizer: Tokenizer;
   /** Most tokens that may be generated: min(max_tokens, what is left of the window). */
   budget: number;
+  /** Length of filler text when the draft gives none. */
   defaultReplyTokens: number;
   seed: number;
   conversationKey: string;
   malformToolJson: boolean;
+  /**
+   * Text the client already has (an assistant prefill). The reply's text is sent from where it stops
+   * agreeing with the prefill; tool calls follow as usual.
+   */
+  prefill: string | undefined;
+}
+
+/** Length of the longest common prefix of two strings, in UTF-16 code units. */
+export function commonPrefixLength(a: string, b: string): number {
+  const limit = Math.min(a.length, b.length);
+  let index = 0;
+  while (index < limit && a.charCodeAt(index) === b.charCodeAt(index)) index += 1;
+  return index;
 }
 
 function takePieces(pieces: Piece[], budget: number): { taken: Piece[]; used: number; cut: boolean } {
@@ -87,10 +102,11 @@ export function buildGeneration(input: GenerationInput): Generation {
   const wanted = draft.completionTokens ?? input.defaultReplyTokens;
   const fullText = draft.text ?? fillerText(tokenizer, wanted, input.seed, input.conversationKey);
   const malformed = input.malformToolJson && draft.toolCalls.length > 0;
+  const skip = input.prefill === undefined ? 0 : commonPrefixLength(fullText, input.prefill);
 
   let remaining = input.budget;
   let cut = false;
-  const text = takePieces(splitIntoPieces(tokenizer, fullText), remaining);
+  const text = takePieces(splitIntoPieces(tokenizer, fullText.slice(skip)), remaining);
   remaining -= text.used;
   cut = text.cut;
 
@@ -113,8 +129,11 @@ export function buildGeneration(input: GenerationInput): Generation {
   // A scripted `completionTokens` stands for a longer generation than the text shows (to load a
   // benchmark); it is still bounded by what the request allowed.
   const overridden = draft.completionTokens !== undefined && draft.text !== undefined;
-  const completionTokens = overridden ? Math.min(wanted, input.budget) : emitted;
-  const lengthCut = cut || (overridden && wanted > input.budget);
+  // The scripted count stands for the whole reply, so a continuation owes what its prefill did not cover.
+  const owed =
+    overridden && skip > 0 ? Math.max(0, wanted - tokenizer.count(fullText.slice(0, skip))) : wanted;
+  const completionTokens = overridden ? Math.min(owed, input.budget) : emitted;
+  const lengthCut = cut || (overridden && owed > input.budget);
   return {
     text: text.taken.map((piece) => piece.text).join(''),
     textPieces: text.taken,

@@ -79,7 +79,7 @@ function streamCompletion(
   cancel: AbortController,
   includeUsage: boolean,
 ): Response {
-  const { generation, pacer } = active;
+  const { generation, pace } = active;
   const base = {
     id: `chatcmpl-${active.idHash.slice(0, 24)}`,
     object: 'chat.completion.chunk',
@@ -98,10 +98,10 @@ function streamCompletion(
   return sseResponse(cancel, async (sink) => {
     let done = false;
     try {
-      if (!(await pacer.advance(active.prefillMs))) return;
+      if (!(await pace.prefill())) return;
       sink.send(chunk({ role: 'assistant', content: '', refusal: null }));
       for (const piece of generation.textPieces) {
-        if (!(await pacer.advance(active.decodeMsPerPiece))) return;
+        if (!(await pace.piece())) return;
         sink.send(chunk({ content: piece.text }));
       }
       for (const [index, call] of generation.toolCalls.entries()) {
@@ -118,11 +118,11 @@ function streamCompletion(
           }),
         );
         for (const piece of call.pieces) {
-          if (!(await pacer.advance(active.decodeMsPerPiece))) return;
+          if (!(await pace.piece())) return;
           sink.send(chunk({ tool_calls: [{ index, function: { arguments: piece.text } }] }));
         }
       }
-      if (!(await pacer.advance(active.decodeTailMs))) return;
+      if (!(await pace.tail())) return;
       sink.send(chunk({}, generation.finish));
       if (includeUsage) sink.send(JSON.stringify({ ...base, choices: [], usage: usage(active) }));
       sink.send('[DONE]');
@@ -142,6 +142,8 @@ async function chatCompletions(c: SimContext, engine: SimEngine): Promise<Respon
   const admission = await engine.admit({
     conversation: openAiConversation(request),
     maxTokens: requestedMaxTokens(request),
+    // vLLM's extension: continue the final assistant message instead of starting a new one.
+    continueFinal: request.continue_final_message === true,
     signal,
   });
   if (admission.kind !== 'ready') {
@@ -152,7 +154,7 @@ async function chatCompletions(c: SimContext, engine: SimEngine): Promise<Respon
   if (request.stream === true) {
     return streamCompletion(engine, active, cancel, request.stream_options?.include_usage === true);
   }
-  if (!(await active.pacer.advance(active.prefillMs + active.decodeMs))) {
+  if (!(await active.pace.whole())) {
     active.abort();
     return silent(c);
   }

@@ -56,12 +56,29 @@ export const simRuleSchema = z.strictObject({
   times: z.number().int().positive().optional(),
 });
 
+/** Lengths of filler replies: one fixed length, or a seeded log-normal draw per conversation. */
+export const replyTokensSchema = z
+  .strictObject({
+    distribution: z.enum(['fixed', 'lognormal']),
+    median: z.number().positive(),
+    /** Required for 'lognormal'; ignored by 'fixed'. */
+    p99: z.number().positive().optional(),
+    /** Upper clamp of a drawn length; defaults to the context window. */
+    max: z.number().int().positive().optional(),
+  })
+  .refine((spec) => spec.distribution === 'fixed' || (spec.p99 !== undefined && spec.p99 >= spec.median), {
+    path: ['p99'],
+    message: "A 'lognormal' distribution needs p99 >= median",
+  });
+
 export const simModelOptionsSchema = z.strictObject({
   seed: z.number().default(1),
   model: z.string().min(1).default('sim-model'),
   encoding: z.enum(['o200k_base', 'cl100k_base']).default('o200k_base'),
   rules: z.array(simRuleSchema).default([]),
   defaultReplyTokens: z.number().int().nonnegative().default(32),
+  /** Overrides `defaultReplyTokens` with a distribution of filler lengths. */
+  replyTokens: replyTokensSchema.optional(),
   latency: z
     .strictObject({
       prefillMsPerToken: nonNegative.default(0),
@@ -70,6 +87,8 @@ export const simModelOptionsSchema = z.strictObject({
     })
     .prefault({}),
   slots: z.number().int().positive().default(4),
+  /** Decode slows by this fraction per other generation in flight, as continuous batching does on a GPU. */
+  batchSlowdown: nonNegative.default(0),
   overflow: z.enum(['queue', 'reject']).default('queue'),
   retryAfterSeconds: nonNegative.default(1),
   contextWindow: z.number().int().positive().default(8192),
@@ -84,6 +103,8 @@ export const simModelOptionsSchema = z.strictObject({
   /** A hanging request answers 504 after this long; without it, it hangs until aborted or stopped. */
   hangMs: z.number().positive().optional(),
   embeddingDimensions: z.number().int().min(1).max(8192).default(64),
+  /** Distinct texts whose token counts are remembered for prompt counting (LRU); 0 turns the cache off. */
+  tokenCountCacheEntries: z.number().int().nonnegative().default(100_000),
 });
 
 /** Options as written by a caller or in a script file; every field is optional. */
@@ -93,6 +114,7 @@ export type ResolvedSimModelOptions = z.output<typeof simModelOptionsSchema>;
 export type SimRule = z.input<typeof simRuleSchema>;
 export type SimReply = z.input<typeof simReplySchema>;
 export type SimToolCall = z.input<typeof simToolCallSchema>;
+export type SimReplyTokens = z.input<typeof replyTokensSchema>;
 export type ResolvedSimRule = z.output<typeof simRuleSchema>;
 
 /** Renders a zod issue path as `rules[0].match.lastUser`, the way people write it in a script. */

@@ -40,3 +40,55 @@ export class Pacer {
     return !this.signal.aborted;
   }
 }
+
+export interface DecodeSchedule {
+  /** Delay before the first output token. */
+  prefillMs: number;
+  /** Base decode delay per emitted piece: the whole decode time spread over the pieces actually sent. */
+  msPerPiece: number;
+  /** Base decode delay owed after the last piece: all of it when there are no pieces to spread it over. */
+  tailMs: number;
+  pieces: number;
+  /**
+   * The factor decode delays are multiplied by, read as each piece is scheduled (continuous batching:
+   * the step time follows the batch as it grows and shrinks). Undefined means always 1.
+   */
+  slowdown: (() => number) | undefined;
+}
+
+/** Paces one generation: its prefill, each emitted piece, and the decode time left after the last. */
+export class GenerationPacer {
+  private readonly pacer: Pacer;
+
+  constructor(
+    signal: AbortSignal,
+    private readonly schedule: DecodeSchedule,
+  ) {
+    this.pacer = new Pacer(signal);
+  }
+
+  private factor(): number {
+    return this.schedule.slowdown?.() ?? 1;
+  }
+
+  prefill(): Promise<boolean> {
+    return this.pacer.advance(this.schedule.prefillMs);
+  }
+
+  piece(): Promise<boolean> {
+    return this.pacer.advance(this.schedule.msPerPiece * this.factor());
+  }
+
+  tail(): Promise<boolean> {
+    return this.pacer.advance(this.schedule.tailMs * this.factor());
+  }
+
+  /** The whole generation, for a non-streamed response; false if aborted meanwhile. */
+  async whole(): Promise<boolean> {
+    const { prefillMs, msPerPiece, tailMs, pieces, slowdown } = this.schedule;
+    if (slowdown === undefined) return this.pacer.advance(prefillMs + msPerPiece * pieces + tailMs);
+    if (!(await this.prefill())) return false;
+    for (let i = 0; i < pieces; i++) if (!(await this.piece())) return false;
+    return this.tail();
+  }
+}

@@ -90,10 +90,12 @@ export class RuleBook {
     return true;
   }
 
-  /** Picks the reply for a request and uses up one of the matched rule's `times`. */
-  decide(conversation: Conversation): ReplyDraft {
+  /**
+   * Picks the reply for a request and uses up one of the matched rule's `times`. `key` is the
+   * conversation's `conversationKey`, when the caller has it already.
+   */
+  decide(conversation: Conversation, key = conversationKey(conversation)): ReplyDraft {
     const facts = conversationFacts(conversation);
-    const key = conversationKey(conversation);
     const entry = this.compiled.find((candidate) => this.matches(candidate, facts, conversation.model));
     if (!entry) {
       return {

@@ -79,6 +79,11 @@ export class SlotPool {
     };
   }
 
+  /** Generations holding a slot now (cheaper than `gauges()`, for per-token reads). */
+  get inUse(): number {
+    return this.active;
+  }
+
   gauges(): SlotGauges {
     const now = performance.now();
     let held = 0;

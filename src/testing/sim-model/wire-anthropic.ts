@@ -54,7 +54,7 @@ const blockSchema = z.union([
     .transform(() => ({ kind: 'other' as const })),
 ]);
 
-export const messagesRequestSchema = z.object({
+const messagesBodySchema = z.object({
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
   messages: z
@@ -73,6 +73,20 @@ export const messagesRequestSchema = z.object({
     )
     .optional(),
   stream: z.boolean().optional(),
+});
+
+/** A final assistant turn is a prefill to continue, so it can hold text but not tool calls. */
+export const messagesRequestSchema = messagesBodySchema.superRefine((request, context) => {
+  const index = request.messages.length - 1;
+  const last = request.messages[index];
+  if (last?.role !== 'assistant' || typeof last.content === 'string') return;
+  if (last.content.some((block) => block.kind === 'tool_use')) {
+    context.addIssue({
+      code: 'custom',
+      path: ['messages', index, 'content'],
+      message: 'a final assistant message is a prefill and cannot contain tool_use blocks',
+    });
+  }
 });
 export type MessagesRequest = z.output<typeof messagesRequestSchema>;
 

@@ -33,7 +33,7 @@ const messageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('tool'), content: contentSchema, tool_call_id: z.string() }),
 ]);
 
-export const chatCompletionRequestSchema = z.object({
+const chatCompletionBodySchema = z.object({
   model: z.string().min(1),
   messages: z.array(messageSchema).min(1),
   tools: z
@@ -52,6 +52,30 @@ export const chatCompletionRequestSchema = z.object({
   max_completion_tokens: z.number().int().positive().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  /** vLLM: continue the final assistant message (a prefill) instead of starting a new one. */
+  continue_final_message: z.boolean().nullish(),
+  /** vLLM's companion flag; accepted (clients send `false` with the above) and otherwise ignored. */
+  add_generation_prompt: z.boolean().nullish(),
+});
+
+export const chatCompletionRequestSchema = chatCompletionBodySchema.superRefine((request, context) => {
+  if (request.continue_final_message !== true) return;
+  if (request.add_generation_prompt === true) {
+    context.addIssue({
+      code: 'custom',
+      path: ['continue_final_message'],
+      message: 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.',
+    });
+  }
+  const index = request.messages.length - 1;
+  const last = request.messages[index];
+  if (last?.role === 'assistant' && (last.tool_calls?.length ?? 0) > 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['messages', index, 'tool_calls'],
+      message: 'the final assistant message is continued (continue_final_message) and cannot have tool calls',
+    });
+  }
 });
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
 
