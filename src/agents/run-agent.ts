@@ -1,6 +1,6 @@
 import { AbortedError, UserError } from '../errors/index.js';
 import type { ChatMessage, ModelProvider, TokenUsage, ToolCall } from '../models/index.js';
-import type { FunctionTool } from '../tools/index.js';
+import type { FunctionTool, ToolOutcome } from '../tools/index.js';
 
 /** What an agent run reports as it goes; names follow the noun-verb convention (`tool-call`, `step-end`). */
 export type AgentEvent =
@@ -30,6 +30,12 @@ export interface RunAgentOptions {
   maxTokens?: number | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: (event: AgentEvent) => void;
+  /** How a tool call is executed; the kernel passes its tool syscall here. Default: run the tool directly. */
+  runTool?: (
+    tool: FunctionTool,
+    args: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ) => Promise<ToolOutcome>;
 }
 
 /**
@@ -45,6 +51,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
     });
   const emit = options.onEvent ?? (() => undefined);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const runTool = options.runTool ?? ((tool, args, toolSignal) => tool.run(args, { signal: toolSignal }));
   const messages: ChatMessage[] = [
     ...(options.instructions ? [{ role: 'system' as const, content: options.instructions }] : []),
     { role: 'user', content: goal },
@@ -82,7 +89,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
       calls.map(async (call) => {
         const tool = byName.get(call.name);
         const outcome = tool
-          ? await tool.run(call.arguments, { signal })
+          ? await runTool(tool, call.arguments, signal)
           : {
               ok: false,
               content: `There is no tool named "${call.name}". Available: ${[...byName.keys()].join(', ') || 'none'}.`,

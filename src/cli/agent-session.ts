@@ -1,9 +1,12 @@
 import { runAgent, type AgentEvent, type AgentRunResult } from '../agents/index.js';
+import type { Kernel } from '../kernel/index.js';
 import type { ModelProvider } from '../models/index.js';
 import type { FunctionTool } from '../tools/index.js';
 import { printJson, progress } from './output.js';
 
 export interface AgentSessionOptions {
+  /** Every model and tool call of the run is a syscall of this kernel. */
+  kernel: Kernel;
   provider: ModelProvider;
   goal: string;
   instructions: string;
@@ -11,6 +14,8 @@ export interface AgentSessionOptions {
   maxSteps: number;
   maxTokens?: number | undefined;
   json: boolean;
+  /** Print the kernel's counters to stderr at the end. */
+  showStats?: boolean | undefined;
 }
 
 /**
@@ -41,9 +46,11 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Age
         break;
     }
   };
+  const agent = await options.kernel.acquireAgent('cli-agent');
   try {
     const result = await runAgent({
-      provider: options.provider,
+      provider: agent.asProvider(options.provider.id),
+      runTool: (tool, args, signal) => agent.callTool(tool, args, signal ? { signal } : {}),
       goal: options.goal,
       instructions: options.instructions,
       tools: options.tools,
@@ -69,8 +76,10 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Age
         `[${result.steps} step(s), ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${note}]`,
       );
     }
+    if (options.showStats) printKernelStats(options.kernel);
     return result;
   } finally {
+    agent.release();
     process.off('SIGINT', onSigint);
   }
 }
@@ -78,4 +87,14 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Age
 function abbreviate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
+}
+
+function printKernelStats(kernel: Kernel): void {
+  const stats = kernel.stats();
+  const { syscalls } = stats;
+  progress(
+    `kernel: ${syscalls.done} syscalls done, ${syscalls.failed} failed, ${syscalls.retries} retries, ${syscalls.preemptions} preemptions, ` +
+      `${syscalls.contextOverflows} refused as too long; llm wait p50 ${stats.waiting.llm.p50Ms.toFixed(1)} ms, ` +
+      `turnaround p50 ${stats.turnaround.llm.p50Ms.toFixed(1)} ms; kernel CPU ${stats.kernelCpuMsPerSyscall.toFixed(3)} ms/syscall`,
+  );
 }

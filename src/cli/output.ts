@@ -14,6 +14,8 @@ export const EXIT = {
 /** Maps an error to the exit code a script can act on. */
 export function exitCodeFor(error: unknown): number {
   if (!HydraError.isInstance(error)) return EXIT.internal;
+  // After the kernel's retries, what matters to a script is why the last attempt failed.
+  if (error.code === 'escalated' && HydraError.isInstance(error.cause)) return exitCodeFor(error.cause);
   if (error.code === 'aborted') return EXIT.interrupted;
   if (error.fault === 'internal') return EXIT.internal;
   if (

@@ -12,4 +12,9 @@ export {
   type LoadConfigOptions,
   type LoadedConfig,
 } from './load.js';
-export { createConfiguredProvider, providerSettingsFor } from './providers.js';
+export {
+  createConfiguredKernel,
+  createConfiguredProvider,
+  DEFAULT_BACKEND_SLOTS,
+  providerSettingsFor,
+} from './providers.js';

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+
 import { ConfigError } from '../errors/index.js';
+import { FileSnapshotStore, Kernel } from '../kernel/index.js';
 import {
   createModelProvider,
   parseModelId,
@@ -36,5 +39,33 @@ export async function createConfiguredProvider(
   return createModelProvider(modelId, {
     settings: providerSettingsFor(config, modelId),
     contextWindow: config.models[modelId]?.contextWindow,
+  });
+}
+
+/** Slots assumed for a model endpoint that the config does not describe. */
+export const DEFAULT_BACKEND_SLOTS = 4;
+
+/**
+ * A kernel for the given providers, with the configured scheduler, limits and retries, each provider's
+ * slots and rate limits from `kernel.backends["<model id>"]`, and snapshots under `<dataDir>/snapshots`.
+ */
+export function createConfiguredKernel(
+  config: HydraConfig,
+  providers: ModelProvider[],
+  cwd = process.cwd(),
+): Kernel {
+  const { backends, ...settings } = config.kernel;
+  return new Kernel({
+    ...settings,
+    backends: providers.map((provider) => {
+      const backend = backends[provider.id];
+      return {
+        provider,
+        slots: backend?.slots ?? DEFAULT_BACKEND_SLOTS,
+        rpm: backend?.rpm,
+        tpm: backend?.tpm,
+      };
+    }),
+    snapshots: new FileSnapshotStore(join(cwd, config.dataDir, 'snapshots')),
   });
 }

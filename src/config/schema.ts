@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { kernelConfigSchema } from '../kernel/config.js';
 import { parseModelId, PROVIDER_KINDS } from '../models/index.js';
 
 const modelId = z.string().superRefine((value, context) => {
@@ -62,6 +63,8 @@ export const hydraConfigSchema = z
     /** Per-model overrides keyed by model id. */
     models: z.record(z.string(), modelSettingsSchema).default({}),
     agent: agentSchema.default(agentSchema.parse({})),
+    /** Scheduling, limits, retries and per-model backend slots: see docs/kernel.md. */
+    kernel: kernelConfigSchema.prefault({}),
     /** PostgreSQL server; unset means the embedded store. Env: DATABASE_URL. */
     databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
     /** Redis server; unset means the in-process bus. Env: REDIS_URL. */

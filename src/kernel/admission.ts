@@ -26,17 +26,35 @@ export interface AdmissionVerdict {
  * refused with a `ContextOverflowError` saying by how much, so the agent's memory manager can compact it;
  * such a request never reaches the backend.
  */
-export function admit(provider: ModelProvider, request: ChatRequest, options: AdmissionOptions = DEFAULT_ADMISSION): AdmissionVerdict {
+export function admit(
+  provider: ModelProvider,
+  request: ChatRequest,
+  options: AdmissionOptions = DEFAULT_ADMISSION,
+): AdmissionVerdict {
   const promptTokens = provider.countTokens(request);
-  const chargedPromptTokens = provider.tokenizer.exact ? promptTokens : Math.ceil(promptTokens * (1 + options.inexactMargin));
+  const chargedPromptTokens = provider.tokenizer.exact
+    ? promptTokens
+    : Math.ceil(promptTokens * (1 + options.inexactMargin));
   const replyTokens = request.maxTokens ?? options.defaultReplyReserve;
   const contextWindow = provider.contextWindow;
   const needed = chargedPromptTokens + replyTokens;
   if (needed > contextWindow) {
-    const margin = chargedPromptTokens > promptTokens ? ` (+${chargedPromptTokens - promptTokens} margin for an approximate count)` : '';
+    const margin =
+      chargedPromptTokens > promptTokens
+        ? ` (+${chargedPromptTokens - promptTokens} margin for an approximate count)`
+        : '';
     throw new ContextOverflowError(
       `The prompt does not fit ${provider.id}'s context window: ${promptTokens} prompt tokens${margin} + ${replyTokens} reply tokens = ${needed} > ${contextWindow}. Compact the context by at least ${needed - contextWindow} tokens.`,
-      { data: { model: provider.id, promptTokens, chargedPromptTokens, replyTokens, contextWindow, excessTokens: needed - contextWindow } },
+      {
+        data: {
+          model: provider.id,
+          promptTokens,
+          chargedPromptTokens,
+          replyTokens,
+          contextWindow,
+          excessTokens: needed - contextWindow,
+        },
+      },
     );
   }
   return { promptTokens, chargedPromptTokens, replyTokens, contextWindow };

@@ -1,5 +1,12 @@
 import { ContextOverflowError, NoEligibleNodeError, UserError } from '../errors/index.js';
-import type { CallOptions, ChatRequest, ChatResponse, EmbedResponse, ModelProvider, StreamEvent } from '../models/index.js';
+import type {
+  CallOptions,
+  ChatRequest,
+  ChatResponse,
+  EmbedResponse,
+  ModelProvider,
+  StreamEvent,
+} from '../models/index.js';
 import type { FunctionTool, ToolOutcome } from '../tools/index.js';
 import { admit, DEFAULT_ADMISSION, type AdmissionVerdict } from './admission.js';
 import { anySignal, AsyncQueue } from './async-queue.js';
@@ -13,7 +20,10 @@ import type { GenerationSnapshot } from './snapshots.js';
  * Called when a prompt does not fit the model's window, before anything is sent. Returns a smaller request
  * (the memory manager summarises or drops old messages) or `undefined` to give up with the overflow error.
  */
-export type ContextCompactor = (request: ChatRequest, overflow: ContextOverflowError) => Promise<ChatRequest | undefined>;
+export type ContextCompactor = (
+  request: ChatRequest,
+  overflow: ContextOverflowError,
+) => Promise<ChatRequest | undefined>;
 
 export interface AcquireAgentOptions {
   /** Default priority of this agent's syscalls; higher is more urgent. */
@@ -71,7 +81,9 @@ export class AgentHandle {
     const controller = new AbortController();
     const queue = new AsyncQueue<StreamEvent>(() => controller.abort());
     const signal = anySignal([options.signal, controller.signal]);
-    this.#generate('stream', request, { ...options, ...(signal ? { signal } : {}) }, (event) => queue.push(event)).then(
+    this.#generate('stream', request, { ...options, ...(signal ? { signal } : {}) }, (event) =>
+      queue.push(event),
+    ).then(
       (response) => {
         queue.push({ type: 'finish', response });
         queue.end();
@@ -100,12 +112,19 @@ export class AgentHandle {
   }
 
   /** Runs a tool as a `tool` syscall under the tool's parallelism limit; calls beyond it wait, none is dropped. */
-  async tool<T>(name: string, run: (signal: AbortSignal) => Promise<T>, options: ToolCallOptions = {}): Promise<T> {
+  async tool<T>(
+    name: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    options: ToolCallOptions = {},
+  ): Promise<T> {
     const value = await this.#kernel.submit({
       type: 'tool',
       operation: name,
       ...this.#identity(options),
-      resource: this.#kernel.resource(`tool:${name}`, options.concurrency ?? this.#kernel.config.toolConcurrency),
+      resource: this.#kernel.resource(
+        `tool:${name}`,
+        options.concurrency ?? this.#kernel.config.toolConcurrency,
+      ),
       cost: 0,
       retryable: options.idempotent ?? false,
       target: this.#placement(options.requirements),
@@ -115,7 +134,11 @@ export class AgentHandle {
   }
 
   /** Calls a function tool with model-provided arguments; validation errors come back as a failed outcome. */
-  callTool(tool: FunctionTool, args: Record<string, unknown>, options: SyscallOptions = {}): Promise<ToolOutcome> {
+  callTool(
+    tool: FunctionTool,
+    args: Record<string, unknown>,
+    options: SyscallOptions = {},
+  ): Promise<ToolOutcome> {
     return this.tool(tool.name, (signal) => tool.run(args, { signal }), {
       ...options,
       concurrency: tool.concurrency,
@@ -123,11 +146,19 @@ export class AgentHandle {
     });
   }
 
-  memory<T>(operation: string, run: (signal: AbortSignal) => Promise<T>, options: SyscallOptions = {}): Promise<T> {
+  memory<T>(
+    operation: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    options: SyscallOptions = {},
+  ): Promise<T> {
     return this.#poolCall('memory', operation, run, options);
   }
 
-  storage<T>(operation: string, run: (signal: AbortSignal) => Promise<T>, options: SyscallOptions = {}): Promise<T> {
+  storage<T>(
+    operation: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    options: SyscallOptions = {},
+  ): Promise<T> {
     return this.#poolCall('storage', operation, run, options);
   }
 
@@ -165,7 +196,9 @@ export class AgentHandle {
   ): Promise<ChatResponse> {
     const backend = this.#backendFor(options);
     const { request: admitted, verdict } = await this.#admitWithCompaction(backend, request);
-    let snapshot: GenerationSnapshot | undefined = options.id ? await this.#kernel.snapshots.load(options.id) : undefined;
+    let snapshot: GenerationSnapshot | undefined = options.id
+      ? await this.#kernel.snapshots.load(options.id)
+      : undefined;
     const kernel = this.#kernel;
     const value = await kernel.submit({
       type: 'llm',
@@ -194,13 +227,21 @@ export class AgentHandle {
           return { kind: 'preempted', partialTokens: outcome.snapshot.completionTokens };
         }
         const usage = outcome.response.usage;
-        return { kind: 'done', value: outcome.response, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens };
+        return {
+          kind: 'done',
+          value: outcome.response,
+          tokensIn: usage.promptTokens,
+          tokensOut: usage.completionTokens,
+        };
       },
     });
     return value as ChatResponse;
   }
 
-  async #admitWithCompaction(backend: LlmBackend, request: ChatRequest): Promise<{ request: ChatRequest; verdict: AdmissionVerdict }> {
+  async #admitWithCompaction(
+    backend: LlmBackend,
+    request: ChatRequest,
+  ): Promise<{ request: ChatRequest; verdict: AdmissionVerdict }> {
     let current = request;
     for (let round = 0; ; round++) {
       try {
@@ -208,7 +249,8 @@ export class AgentHandle {
         return { request: current, verdict };
       } catch (error) {
         if (!(error instanceof ContextOverflowError)) throw error;
-        const compacted = this.#compact && round < MAX_COMPACTIONS ? await this.#compact(current, error) : undefined;
+        const compacted =
+          this.#compact && round < MAX_COMPACTIONS ? await this.#compact(current, error) : undefined;
         if (!compacted) {
           this.#kernel.noteContextOverflow();
           throw error;
@@ -238,7 +280,12 @@ export class AgentHandle {
       .then((value) => value as T);
   }
 
-  #identity(options: SyscallOptions): { agentId: string; priority: number; id?: string; signal?: AbortSignal } {
+  #identity(options: SyscallOptions): {
+    agentId: string;
+    priority: number;
+    id?: string;
+    signal?: AbortSignal;
+  } {
     return {
       agentId: this.id,
       priority: options.priority ?? this.priority,
@@ -256,22 +303,37 @@ export class AgentHandle {
   #backendFor(options: LlmCallOptions): LlmBackend {
     const backends = this.#kernel.backends;
     if (backends.length === 0) {
-      throw new UserError('invalid_input', 'The kernel has no model backends; pass `backends` (or configure a model) to make llm syscalls.');
+      throw new UserError(
+        'invalid_input',
+        'The kernel has no model backends; pass `backends` (or configure a model) to make llm syscalls.',
+      );
     }
-    let candidates = options.model === undefined ? backends : backends.filter((backend) => backend.id === options.model);
+    let candidates =
+      options.model === undefined ? backends : backends.filter((backend) => backend.id === options.model);
     if (candidates.length === 0) {
-      throw new UserError('invalid_input', `No backend serves model "${options.model}"; configured: ${backends.map((b) => b.id).join(', ')}.`);
+      throw new UserError(
+        'invalid_input',
+        `No backend serves model "${options.model}"; configured: ${backends.map((b) => b.id).join(', ')}.`,
+      );
     }
     const router = this.#kernel.router;
     if (options.requirements && router) {
-      const eligible = new Set(router.eligible({ ...options.requirements, ...(options.model ? { model: options.model } : {}) }).map((node) => node.id));
-      candidates = candidates.filter((backend) => backend.nodeId === undefined || eligible.has(backend.nodeId));
+      const eligible = new Set(
+        router
+          .eligible({ ...options.requirements, ...(options.model ? { model: options.model } : {}) })
+          .map((node) => node.id),
+      );
+      candidates = candidates.filter(
+        (backend) => backend.nodeId === undefined || eligible.has(backend.nodeId),
+      );
       if (candidates.length === 0) router.place(options.requirements); // throws NoEligibleNodeError with the reasons
-      if (candidates.length === 0) throw new NoEligibleNodeError('No backend runs on a node meeting the requirements.');
+      if (candidates.length === 0)
+        throw new NoEligibleNodeError('No backend runs on a node meeting the requirements.');
     }
     let best = candidates[0] as LlmBackend;
     for (const backend of candidates) {
-      if ((backend.busy + backend.queued) / backend.limit < (best.busy + best.queued) / best.limit) best = backend;
+      if ((backend.busy + backend.queued) / backend.limit < (best.busy + best.queued) / best.limit)
+        best = backend;
     }
     return best;
   }

@@ -26,7 +26,12 @@ export {
   type SchedulerOptions,
   type SchedulerPolicy,
 } from './schedulers/index.js';
-export { FileSnapshotStore, InMemorySnapshotStore, type GenerationSnapshot, type SnapshotStore } from './snapshots.js';
+export {
+  FileSnapshotStore,
+  InMemorySnapshotStore,
+  type GenerationSnapshot,
+  type SnapshotStore,
+} from './snapshots.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { RateLimiter, type RateLimits } from './rate-limiter.js';
 export {
@@ -39,4 +44,11 @@ export {
 } from './node-registry.js';
 export type { LlmBackendOptions } from './resources.js';
 export type { BackendStats, KernelStats, LatencySummary } from './stats.js';
-export { SYSCALL_TYPES, type KernelEventMap, type KernelEventName, type SyscallInfo, type SyscallStatus, type SyscallType } from './types.js';
+export {
+  SYSCALL_TYPES,
+  type KernelEventMap,
+  type KernelEventName,
+  type SyscallInfo,
+  type SyscallStatus,
+  type SyscallType,
+} from './types.js';

@@ -9,7 +9,13 @@ import { CapacityResource, LlmBackend, type LlmBackendOptions, type Resource } f
 import { createScheduler, type QueuedItem, type Scheduler } from './schedulers/index.js';
 import { InMemorySnapshotStore, type GenerationSnapshot, type SnapshotStore } from './snapshots.js';
 import { SampleWindow, type KernelStats } from './stats.js';
-import { SYSCALL_TYPES, type KernelEventMap, type KernelEventName, type SyscallInfo, type SyscallType } from './types.js';
+import {
+  SYSCALL_TYPES,
+  type KernelEventMap,
+  type KernelEventName,
+  type SyscallInfo,
+  type SyscallType,
+} from './types.js';
 
 export interface KernelOptions extends Omit<KernelConfigInput, 'backends'> {
   /** Model endpoints the kernel dispatches `llm` syscalls to. */
@@ -24,7 +30,9 @@ export interface KernelOptions extends Omit<KernelConfigInput, 'backends'> {
 }
 
 /** How a syscall's work ended: finished with a value, or paused to be resumed later. */
-export type RunOutcome = { kind: 'done'; value: unknown; tokensIn?: number; tokensOut?: number } | { kind: 'preempted'; partialTokens: number };
+export type RunOutcome =
+  | { kind: 'done'; value: unknown; tokensIn?: number; tokensOut?: number }
+  | { kind: 'preempted'; partialTokens: number };
 
 /** What an agent handle submits; the kernel adds identity, queueing, capacity, retries and accounting. */
 export interface SyscallSpec {
@@ -80,10 +88,23 @@ export class Kernel {
   readonly #agents = new Set<string>();
   readonly #agentWaiters: Array<() => void> = [];
   readonly #roomWaiters: Array<() => void> = [];
-  readonly #waiting = Object.fromEntries(SYSCALL_TYPES.map((type) => [type, new SampleWindow()])) as Record<SyscallType, SampleWindow>;
-  readonly #turnaround = Object.fromEntries(SYSCALL_TYPES.map((type) => [type, new SampleWindow()])) as Record<SyscallType, SampleWindow>;
+  readonly #waiting = Object.fromEntries(SYSCALL_TYPES.map((type) => [type, new SampleWindow()])) as Record<
+    SyscallType,
+    SampleWindow
+  >;
+  readonly #turnaround = Object.fromEntries(
+    SYSCALL_TYPES.map((type) => [type, new SampleWindow()]),
+  ) as Record<SyscallType, SampleWindow>;
   readonly #tokens = new Map<string, { in: number; out: number }>();
-  readonly #counters = { submitted: 0, done: 0, failed: 0, preemptions: 0, retries: 0, escalations: 0, contextOverflows: 0 };
+  readonly #counters = {
+    submitted: 0,
+    done: 0,
+    failed: 0,
+    preemptions: 0,
+    retries: 0,
+    escalations: 0,
+    contextOverflows: 0,
+  };
   #queued = 0;
   #sequence = 0;
   #nextId = 0;
@@ -97,13 +118,14 @@ export class Kernel {
     this.now = now ?? clock;
     this.#random = random ?? Math.random;
     this.backends = backends.map((backend) => new LlmBackend(backend, this.now));
+    // Loading a tokenizer's ranks is a one-time cost; paying it here keeps it out of per-syscall overhead.
+    for (const backend of this.backends) backend.provider.tokenizer.count('warm up');
     this.snapshots = snapshots ?? new InMemorySnapshotStore();
     this.router = nodes ? new NodeRouter(nodes) : undefined;
     const { policy, agingMs, starvationMs } = this.config.scheduler;
-    this.#schedulers = Object.fromEntries(SYSCALL_TYPES.map((type) => [type, createScheduler(policy, { agingMs, starvationMs })])) as Record<
-      SyscallType,
-      Scheduler
-    >;
+    this.#schedulers = Object.fromEntries(
+      SYSCALL_TYPES.map((type) => [type, createScheduler(policy, { agingMs, starvationMs })]),
+    ) as Record<SyscallType, Scheduler>;
     this.pools = {
       memory: new CapacityResource('memory', this.config.memoryConcurrency),
       storage: new CapacityResource('storage', this.config.storageConcurrency),
@@ -172,7 +194,8 @@ export class Kernel {
     await this.#waitForRoom();
     return this.measure(() => {
       const id = spec.id ?? `sys-${++this.#nextId}`;
-      if (this.#entries.has(id)) throw new KernelBusyError(`Syscall id "${id}" is already in flight.`, { data: { syscallId: id } });
+      if (this.#entries.has(id))
+        throw new KernelBusyError(`Syscall id "${id}" is already in flight.`, { data: { syscallId: id } });
       const createdAt = this.now();
       const info: SyscallInfo = {
         id,
@@ -188,10 +211,20 @@ export class Kernel {
       };
       const controller = new AbortController();
       const promise = new Promise<unknown>((resolve, reject) => {
-        const entry: Entry = { spec, info, controller, heldSince: 0, resolve, reject, item: this.#item(info, createdAt, ++this.#sequence) };
+        const entry: Entry = {
+          spec,
+          info,
+          controller,
+          heldSince: 0,
+          resolve,
+          reject,
+          item: this.#item(info, createdAt, ++this.#sequence),
+        };
         this.#entries.set(id, entry);
         this.#counters.submitted++;
-        spec.signal?.addEventListener('abort', () => this.#cancel(entry, spec.signal?.reason), { once: true });
+        spec.signal?.addEventListener('abort', () => this.#cancel(entry, spec.signal?.reason), {
+          once: true,
+        });
         this.#enqueue(entry);
         this.#emit('syscall-queued', () => ({ syscall: { ...info } }));
       });
@@ -210,16 +243,26 @@ export class Kernel {
       tokensOut += usage.out;
     }
     return {
-      agents: { active: this.#agents.size, waiting: this.#agentWaiters.length, max: this.config.maxConcurrentAgents },
+      agents: {
+        active: this.#agents.size,
+        waiting: this.#agentWaiters.length,
+        max: this.config.maxConcurrentAgents,
+      },
       syscalls: {
         ...this.#counters,
         submitted: this.#counters.submitted,
         running: this.#entries.size - this.#queued,
         queued: this.#queued,
       },
-      queueDepth: Object.fromEntries(SYSCALL_TYPES.map((type) => [type, this.#schedulers[type].size])) as Record<SyscallType, number>,
-      waiting: Object.fromEntries(SYSCALL_TYPES.map((type) => [type, this.#waiting[type].summary()])) as KernelStats['waiting'],
-      turnaround: Object.fromEntries(SYSCALL_TYPES.map((type) => [type, this.#turnaround[type].summary()])) as KernelStats['turnaround'],
+      queueDepth: Object.fromEntries(
+        SYSCALL_TYPES.map((type) => [type, this.#schedulers[type].size]),
+      ) as Record<SyscallType, number>,
+      waiting: Object.fromEntries(
+        SYSCALL_TYPES.map((type) => [type, this.#waiting[type].summary()]),
+      ) as KernelStats['waiting'],
+      turnaround: Object.fromEntries(
+        SYSCALL_TYPES.map((type) => [type, this.#turnaround[type].summary()]),
+      ) as KernelStats['turnaround'],
       backends: this.backends.map((backend) => ({
         id: backend.id,
         slots: backend.limit,
@@ -339,8 +382,15 @@ export class Kernel {
       this.#counters.preemptions++;
       entry.info.preemptions++;
       entry.info.status = 'preempted';
-      this.#emit('syscall-preempted', () => ({ syscall: { ...entry.info }, partialTokens: outcome.partialTokens }));
-      if (this.#closed) return this.#fail(entry, new KernelClosedError('The kernel closed while this generation was paused.'));
+      this.#emit('syscall-preempted', () => ({
+        syscall: { ...entry.info },
+        partialTokens: outcome.partialTokens,
+      }));
+      if (this.#closed)
+        return this.#fail(
+          entry,
+          new KernelClosedError('The kernel closed while this generation was paused.'),
+        );
       // A preempted generation goes to the back of the line: that is the point of the time slice.
       entry.item = this.#item(entry.info, this.now(), ++this.#sequence);
       this.#enqueue(entry);
@@ -376,7 +426,11 @@ export class Kernel {
       }
       const escalation = new EscalationError(
         `${entry.info.operation} for agent ${entry.info.agentId} failed ${entry.info.attempts} times; last error: ${failure.message}`,
-        { attempts: entry.info.attempts, lastError: failure, data: { syscallId: entry.info.id, target: entry.info.target } },
+        {
+          attempts: entry.info.attempts,
+          lastError: failure,
+          data: { syscallId: entry.info.id, target: entry.info.target },
+        },
       );
       this.#counters.escalations++;
       this.#emit('escalation', () => ({ syscall: { ...entry.info, error: escalation }, error: escalation }));
@@ -433,7 +487,9 @@ export class Kernel {
   async #waitForRoom(): Promise<void> {
     while (this.#queued >= this.config.maxQueuedSyscalls) {
       if (this.config.backpressure === 'reject') {
-        throw new KernelBusyError(`${this.#queued} syscalls are already queued (kernel.maxQueuedSyscalls = ${this.config.maxQueuedSyscalls}).`);
+        throw new KernelBusyError(
+          `${this.#queued} syscalls are already queued (kernel.maxQueuedSyscalls = ${this.config.maxQueuedSyscalls}).`,
+        );
       }
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
       this.#assertOpen();

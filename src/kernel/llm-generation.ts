@@ -21,7 +21,8 @@ export interface GenerationContext {
   now: () => number;
 }
 
-export type GenerationOutcome = { kind: 'done'; response: ChatResponse } | { kind: 'preempted'; snapshot: GenerationSnapshot };
+export type GenerationOutcome =
+  { kind: 'done'; response: ChatResponse } | { kind: 'preempted'; snapshot: GenerationSnapshot };
 
 /**
  * Runs one segment of a generation on a backend. With a time slice and a model that can continue a
@@ -73,7 +74,8 @@ export async function runGeneration(context: GenerationContext): Promise<Generat
     if (snapshot) await context.snapshots.delete(context.syscallId);
     return { kind: 'done', response };
   } catch (error) {
-    if (!preempted || context.signal?.aborted || !(HydraError.isInstance(error) && error.code === 'aborted')) throw error;
+    if (!preempted || context.signal?.aborted || !(HydraError.isInstance(error) && error.code === 'aborted'))
+      throw error;
     const next: GenerationSnapshot = {
       syscallId: context.syscallId,
       agentId: context.agentId,
@@ -96,8 +98,12 @@ export async function runGeneration(context: GenerationContext): Promise<Generat
 /** The request for the next segment: the original plus the partial output as an assistant prefill. */
 function segmentRequest(request: ChatRequest, snapshot: GenerationSnapshot | undefined): ChatRequest {
   if (!snapshot || snapshot.partialText === '') return request;
-  const resumed: ChatRequest = { ...request, messages: [...request.messages, { role: 'assistant', content: snapshot.partialText }] };
-  if (request.maxTokens !== undefined) resumed.maxTokens = Math.max(1, request.maxTokens - snapshot.completionTokens);
+  const resumed: ChatRequest = {
+    ...request,
+    messages: [...request.messages, { role: 'assistant', content: snapshot.partialText }],
+  };
+  if (request.maxTokens !== undefined)
+    resumed.maxTokens = Math.max(1, request.maxTokens - snapshot.completionTokens);
   return resumed;
 }
 

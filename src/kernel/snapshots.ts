@@ -86,7 +86,9 @@ export class FileSnapshotStore implements SnapshotStore {
       return [];
     }
     const snapshots = await Promise.all(
-      names.filter((name) => name.endsWith('.json')).map((name) => this.load(decodeURIComponent(name.slice(0, -'.json'.length)))),
+      names
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => this.load(decodeURIComponent(name.slice(0, -'.json'.length)))),
     );
     return snapshots.filter((snapshot): snapshot is GenerationSnapshot => snapshot !== undefined);
   }

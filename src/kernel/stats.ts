@@ -23,7 +23,13 @@ export class SampleWindow {
   summary(): LatencySummary {
     const sorted = [...this.#samples].sort((a, b) => a - b);
     const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    return { count: this.#count, meanMs: this.#count === 0 ? 0 : this.#sum / this.#count, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0 };
+    return {
+      count: this.#count,
+      meanMs: this.#count === 0 ? 0 : this.#sum / this.#count,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      maxMs: sorted.at(-1) ?? 0,
+    };
   }
 }
 

@@ -75,7 +75,8 @@ export async function createModelProvider(
     apiKey: settings.apiKey,
     embeddingModel: settings.embeddingModel,
     useMaxCompletionTokens: ref.provider === 'openai' && !settings.baseUrl,
-    supportsPrefill: settings.assistantPrefill ?? (ref.provider === 'vllm' || ref.provider === 'openai-compatible'),
+    supportsPrefill:
+      settings.assistantPrefill ?? (ref.provider === 'vllm' || ref.provider === 'openai-compatible'),
   });
 }
 

@@ -69,7 +69,8 @@ function messageTokens(tokenizer: Tokenizer, message: ChatMessage): number {
   let total = TOKENS_PER_MESSAGE + tokenizer.count(message.role) + tokenizer.count(message.content);
   if (message.role === 'assistant' && message.toolCalls) {
     for (const call of message.toolCalls) {
-      total += tokenizer.count(call.name) + tokenizer.count(JSON.stringify(call.arguments)) + TOKENS_PER_MESSAGE;
+      total +=
+        tokenizer.count(call.name) + tokenizer.count(JSON.stringify(call.arguments)) + TOKENS_PER_MESSAGE;
     }
   }
   if (message.role === 'tool' && message.name) total += TOKENS_PER_NAME + tokenizer.count(message.name);
@@ -81,7 +82,11 @@ function messageTokens(tokenizer: Tokenizer, message: ChatMessage): number {
  * Prompt tokens of a chat request: message framing, contents, tool calls and tool definitions.
  * Messages are treated as immutable: a message object's count is computed once.
  */
-export function countChatTokens(tokenizer: Tokenizer, messages: ChatMessage[], tools: ToolDefinition[] = []): number {
+export function countChatTokens(
+  tokenizer: Tokenizer,
+  messages: ChatMessage[],
+  tools: ToolDefinition[] = [],
+): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const message of messages) total += messageTokens(tokenizer, message);
   for (const tool of tools) total += toolTokens(tokenizer, tool);

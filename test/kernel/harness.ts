@@ -11,7 +11,10 @@ export interface KernelRig {
 }
 
 /** Starts a simulated model and a kernel over it; both are shut down after each test. */
-export function useKernelRig(): (sim?: SimModelOptions, kernel?: Omit<KernelOptions, 'backends'> & { slots?: number }) => Promise<KernelRig> {
+export function useKernelRig(): (
+  sim?: SimModelOptions,
+  kernel?: Omit<KernelOptions, 'backends'> & { slots?: number },
+) => Promise<KernelRig> {
   const rigs: KernelRig[] = [];
   afterEach(async () => {
     for (const rig of rigs.splice(0)) {
@@ -22,7 +25,9 @@ export function useKernelRig(): (sim?: SimModelOptions, kernel?: Omit<KernelOpti
   return async (simOptions = {}, kernelOptions = {}) => {
     const sim = new SimModelServer(simOptions);
     const { url } = await sim.start(0);
-    const provider = await createModelProvider(`openai-compatible:${url}#sim-model`, { settings: { maxRetries: 0 } });
+    const provider = await createModelProvider(`openai-compatible:${url}#sim-model`, {
+      settings: { maxRetries: 0 },
+    });
     const { slots = simOptions.slots ?? 4, ...rest } = kernelOptions;
     const kernel = new Kernel({ ...rest, backends: [{ provider, slots }] });
     const rig = { sim, provider, kernel };

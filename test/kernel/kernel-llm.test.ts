@@ -1,16 +1,27 @@
 import { describe, expect, it } from 'vitest';
 
-import { ContextLengthExceededError, ContextOverflowError, EscalationError, RateLimitError } from '../../src/errors/index.js';
+import {
+  ContextLengthExceededError,
+  ContextOverflowError,
+  EscalationError,
+  RateLimitError,
+} from '../../src/errors/index.js';
 import { Kernel, type KernelEventMap } from '../../src/kernel/index.js';
 import { createModelProvider, type ChatRequest } from '../../src/models/index.js';
 import { useKernelRig } from './harness.js';
 
 const start = useKernelRig();
-const ask = (content: string, maxTokens = 32): ChatRequest => ({ messages: [{ role: 'user', content }], maxTokens });
+const ask = (content: string, maxTokens = 32): ChatRequest => ({
+  messages: [{ role: 'user', content }],
+  maxTokens,
+});
 
 describe('kernel llm syscalls', () => {
   it('never sends more concurrent generations than the backend has slots', async () => {
-    const { sim, kernel } = await start({ slots: 2, overflow: 'reject', latency: { decodeMsPerToken: 1 } }, { slots: 2 });
+    const { sim, kernel } = await start(
+      { slots: 2, overflow: 'reject', latency: { decodeMsPerToken: 1 } },
+      { slots: 2 },
+    );
     const answers = await Promise.all(
       Array.from({ length: 12 }, async (_, index) => {
         const agent = await kernel.acquireAgent(`agent-${index}`);
@@ -39,7 +50,14 @@ describe('kernel llm syscalls', () => {
     await agent.chat(ask('hi'));
     expect(events).toEqual(['queued', 'started', 'finished']);
     const info = finished[0]?.syscall;
-    expect(info).toMatchObject({ type: 'llm', operation: 'chat', agentId: 'solo', priority: 3, status: 'done', attempts: 1 });
+    expect(info).toMatchObject({
+      type: 'llm',
+      operation: 'chat',
+      agentId: 'solo',
+      priority: 3,
+      status: 'done',
+      attempts: 1,
+    });
     expect(info?.startedAt).toBeGreaterThanOrEqual(info?.createdAt ?? Infinity);
     expect(info?.finishedAt).toBeGreaterThanOrEqual(info?.startedAt ?? Infinity);
   });
@@ -63,7 +81,10 @@ describe('kernel llm syscalls', () => {
   });
 
   it("hands an overflowing prompt to the agent's compactor and sends the compacted one", async () => {
-    const { sim, kernel } = await start({ contextWindow: 256, rules: [{ reply: { text: 'compact enough' } }] });
+    const { sim, kernel } = await start({
+      contextWindow: 256,
+      rules: [{ reply: { text: 'compact enough' } }],
+    });
     const seen: number[] = [];
     const agent = await kernel.acquireAgent('memorious', {
       compact: async (request, overflow) => {
@@ -84,19 +105,28 @@ describe('kernel llm syscalls', () => {
   });
 
   it('retries a 429 with backoff honouring Retry-After, then succeeds', async () => {
-    const { kernel } = await start({ retryAfterSeconds: 0.05, rules: [{ reply: { fault: '429' }, times: 2 }, { reply: { text: 'finally' } }] });
+    const { kernel } = await start({
+      retryAfterSeconds: 0.05,
+      rules: [{ reply: { fault: '429' }, times: 2 }, { reply: { text: 'finally' } }],
+    });
     const retries: Array<KernelEventMap['syscall-retry']> = [];
     kernel.on('syscall-retry', (event) => retries.push(event));
     const agent = await kernel.acquireAgent('patient');
     const response = await agent.chat(ask('hello'));
     expect(response.message.content).toBe('finally');
-    expect(retries.map((event) => event.error)).toEqual([expect.any(RateLimitError), expect.any(RateLimitError)]);
+    expect(retries.map((event) => event.error)).toEqual([
+      expect.any(RateLimitError),
+      expect.any(RateLimitError),
+    ]);
     for (const retry of retries) expect(retry.delayMs).toBeGreaterThanOrEqual(50);
     expect(kernel.stats().syscalls.retries).toBe(2);
   });
 
   it('escalates after 3 failed attempts with a typed error and an escalation event', async () => {
-    const { sim, kernel } = await start({ rules: [{ reply: { fault: '500' } }] }, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    const { sim, kernel } = await start(
+      { rules: [{ reply: { fault: '500' } }] },
+      { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+    );
     const escalations: Array<KernelEventMap['escalation']> = [];
     kernel.on('escalation', (event) => escalations.push(event));
     const agent = await kernel.acquireAgent('unlucky');
@@ -112,7 +142,15 @@ describe('kernel llm syscalls', () => {
     const { sim } = await start({ contextWindow: 64 });
     // A kernel that believes the window is larger than it is: the server's refusal is final, not retried.
     const optimistic = new Kernel({
-      backends: [{ provider: await createModelProvider(`openai-compatible:${sim.baseUrl}#sim-model`, { settings: { maxRetries: 0 }, contextWindow: 100_000 }), slots: 1 }],
+      backends: [
+        {
+          provider: await createModelProvider(`openai-compatible:${sim.baseUrl}#sim-model`, {
+            settings: { maxRetries: 0 },
+            contextWindow: 100_000,
+          }),
+          slots: 1,
+        },
+      ],
     });
     const agent = await optimistic.acquireAgent('strict');
     await expect(agent.chat(ask('word '.repeat(100)))).rejects.toBeInstanceOf(ContextLengthExceededError);
@@ -137,6 +175,9 @@ describe('kernel llm syscalls', () => {
     const { kernel } = await start({ rules: [{ reply: { text: 'fine thanks' } }] });
     const agent = await kernel.acquireAgent('counted');
     const response = await agent.chat(ask('how are you'));
-    expect(kernel.stats().tokens.byAgent['counted']).toEqual({ in: response.usage.promptTokens, out: response.usage.completionTokens });
+    expect(kernel.stats().tokens.byAgent['counted']).toEqual({
+      in: response.usage.promptTokens,
+      out: response.usage.completionTokens,
+    });
   });
 });

@@ -10,7 +10,12 @@ const start = useKernelRig();
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `calls` tool syscalls with the given limit and reports the largest overlap seen. */
-async function overlapOf(kernel: Kernel, tool: string, concurrency: number | 'unlimited', calls: number): Promise<{ max: number; done: number }> {
+async function overlapOf(
+  kernel: Kernel,
+  tool: string,
+  concurrency: number | 'unlimited',
+  calls: number,
+): Promise<{ max: number; done: number }> {
   let running = 0;
   let max = 0;
   const agent = await kernel.acquireAgent(`user-of-${tool}`);
@@ -58,10 +63,14 @@ describe('tool syscalls', () => {
     const agent = await kernel.acquireAgent('multi');
     const order: string[] = [];
     await Promise.all([
-      agent.tool('slow_exclusive', async () => {
-        await pause(30);
-        order.push('slow-1');
-      }, { concurrency: 1 }),
+      agent.tool(
+        'slow_exclusive',
+        async () => {
+          await pause(30);
+          order.push('slow-1');
+        },
+        { concurrency: 1 },
+      ),
       agent.tool('slow_exclusive', async () => order.push('slow-2'), { concurrency: 1 }),
       agent.tool('fast', async () => order.push('fast')),
     ]);
@@ -79,7 +88,10 @@ describe('tool syscalls', () => {
       execute: ({ env }) => `deployed to ${env}`,
     });
     const agent = await kernel.acquireAgent('ops');
-    expect(await agent.callTool(exclusive, { env: 'staging' })).toEqual({ ok: true, content: 'deployed to staging' });
+    expect(await agent.callTool(exclusive, { env: 'staging' })).toEqual({
+      ok: true,
+      content: 'deployed to staging',
+    });
     expect((await agent.callTool(exclusive, { env: 'moon' })).ok).toBe(false);
     await kernel.close();
   });
@@ -141,7 +153,9 @@ describe('limits', () => {
   it('holds submitters back (without losing their calls) when backpressure is "wait"', async () => {
     const kernel = new Kernel({ maxQueuedSyscalls: 1 });
     const agent = await kernel.acquireAgent('flood');
-    const results = await Promise.all(Array.from({ length: 5 }, (_, index) => agent.tool('narrow', async () => index, { concurrency: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => agent.tool('narrow', async () => index, { concurrency: 1 })),
+    );
     expect(results).toEqual([0, 1, 2, 3, 4]);
     await kernel.close();
   });
@@ -176,13 +190,16 @@ describe('placement', () => {
       ],
     });
     const agent = await kernel.acquireAgent('placed');
-    const response = await agent.chat({ messages: [{ role: 'user', content: 'hi' }] }, { requirements: { minGpuMemoryGb: 40 } });
+    const response = await agent.chat(
+      { messages: [{ role: 'user', content: 'hi' }] },
+      { requirements: { minGpuMemoryGb: 40 } },
+    );
     expect(response.model).toBe('big');
     expect(big.sim.stats().requests.byEndpoint.chatCompletions).toBe(1);
     expect(small.sim.stats().requests.byEndpoint.chatCompletions).toBe(0);
-    await expect(agent.chat({ messages: [{ role: 'user', content: 'hi' }] }, { requirements: { minGpuMemoryGb: 200 } })).rejects.toBeInstanceOf(
-      NoEligibleNodeError,
-    );
+    await expect(
+      agent.chat({ messages: [{ role: 'user', content: 'hi' }] }, { requirements: { minGpuMemoryGb: 200 } }),
+    ).rejects.toBeInstanceOf(NoEligibleNodeError);
     await kernel.close();
   });
 

@@ -26,10 +26,21 @@ function drain(scheduler: Scheduler, now = 0): string[] {
 /** A random interleaving of enqueues, dequeues (some with a predicate) and removals. */
 const operations = fc.array(
   fc.oneof(
-    fc.record({ op: fc.constant('enqueue' as const), agent: fc.integer({ min: 0, max: 4 }), priority: fc.integer({ min: -2, max: 2 }) }),
-    fc.record({ op: fc.constant('dequeue' as const), blockAgent: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }) }),
+    fc.record({
+      op: fc.constant('enqueue' as const),
+      agent: fc.integer({ min: 0, max: 4 }),
+      priority: fc.integer({ min: -2, max: 2 }),
+    }),
+    fc.record({
+      op: fc.constant('dequeue' as const),
+      blockAgent: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+    }),
     fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
-    fc.record({ op: fc.constant('service' as const), agent: fc.integer({ min: 0, max: 4 }), ms: fc.integer({ min: 0, max: 500 }) }),
+    fc.record({
+      op: fc.constant('service' as const),
+      agent: fc.integer({ min: 0, max: 4 }),
+      ms: fc.integer({ min: 0, max: 500 }),
+    }),
   ),
   { maxLength: 120 },
 );
@@ -51,7 +62,10 @@ describe('every scheduler policy', () => {
               inQueue.set(queued.id, queued);
             } else if (step.op === 'dequeue') {
               const blocked = step.blockAgent === undefined ? undefined : `a${step.blockAgent}`;
-              const next = scheduler.dequeue(now, blocked ? (candidate) => candidate.agentId !== blocked : undefined);
+              const next = scheduler.dequeue(
+                now,
+                blocked ? (candidate) => candidate.agentId !== blocked : undefined,
+              );
               if (next) {
                 expect(next.agentId).not.toBe(blocked);
                 expect(inQueue.delete(next.id)).toBe(true);
@@ -131,21 +145,25 @@ describe('priority with aging', () => {
 
   it('never starves: under a constant stream of high-priority work the low item is served within a bounded wait (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 10, max: 200 }), (highPriority, agingMs) => {
-        const scheduler = new PriorityScheduler(agingMs);
-        const low = item('low', { priority: 0, enqueuedAt: 0 });
-        scheduler.enqueue(low);
-        // Each tick a new urgent syscall arrives and one syscall is served.
-        for (let tick = 1; tick <= 10_000; tick++) {
-          const now = tick * 10;
-          scheduler.enqueue(item('high', { priority: highPriority, enqueuedAt: now }));
-          if (scheduler.dequeue(now)?.id === low.id) {
-            expect(now).toBeLessThanOrEqual((highPriority + 1) * agingMs + 10);
-            return;
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 10, max: 200 }),
+        (highPriority, agingMs) => {
+          const scheduler = new PriorityScheduler(agingMs);
+          const low = item('low', { priority: 0, enqueuedAt: 0 });
+          scheduler.enqueue(low);
+          // Each tick a new urgent syscall arrives and one syscall is served.
+          for (let tick = 1; tick <= 10_000; tick++) {
+            const now = tick * 10;
+            scheduler.enqueue(item('high', { priority: highPriority, enqueuedAt: now }));
+            if (scheduler.dequeue(now)?.id === low.id) {
+              expect(now).toBeLessThanOrEqual((highPriority + 1) * agingMs + 10);
+              return;
+            }
           }
-        }
-        expect.unreachable('the low-priority syscall starved');
-      }),
+          expect.unreachable('the low-priority syscall starved');
+        },
+      ),
     );
   });
 });

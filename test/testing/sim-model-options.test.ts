@@ -21,6 +21,12 @@ describe('SimModelServer options', () => {
     [{ rules: [{ match: { lastUser: '(' }, reply: { text: 'x' } }] }, 'rules[0].match.lastUser'],
     [{ rules: [{ reply: { fault: 'explode' } }] }, 'rules[0].reply.fault'],
     [{ slot: 2 }, 'slot'],
+    [{ batchSlowdown: -0.5 }, 'batchSlowdown'],
+    [{ tokenCountCacheEntries: 1.5 }, 'tokenCountCacheEntries'],
+    [{ replyTokens: { distribution: 'lognormal', median: 100 } }, 'replyTokens.p99'],
+    [{ replyTokens: { distribution: 'lognormal', median: 100, p99: 50 } }, 'replyTokens.p99'],
+    [{ replyTokens: { distribution: 'pareto', median: 100 } }, 'replyTokens.distribution'],
+    [{ replyTokens: { distribution: 'fixed', median: 10, p95: 20 } }, 'replyTokens.p95'],
   ])('rejects %j naming %s', (options, field) => {
     const error = optionError(options);
     expect(error.code).toBe('invalid_input');
@@ -43,7 +49,10 @@ describe('SimModelServer options', () => {
       latency: { prefillMsPerToken: 0, decodeMsPerToken: 0, firstByteMs: 0 },
       faults: { rate429: 0, rate500: 0, rateHang: 0, rateMalformedToolJson: 0 },
       rules: [],
+      batchSlowdown: 0,
+      tokenCountCacheEntries: 100_000,
     });
+    expect(parseSimModelOptions({}).replyTokens).toBeUndefined();
   });
 
   it('refuses baseUrl before start', () => {

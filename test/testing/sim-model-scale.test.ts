@@ -144,9 +144,13 @@ describe('SimModelServer prompt-token cache', () => {
       { role: 'user', content: 'Ünïcode and 🚀 and plain words' },
     ];
     const usage = async (entries: number): Promise<number | undefined> => {
-      const { client } = await startSim({ tokenCountCacheEntries: entries });
+      const { server, client } = await startSim({ tokenCountCacheEntries: entries });
       await client.chat.completions.create({ model: 'm', messages });
       const response = await client.chat.completions.create({ model: 'm', messages });
+      // Four texts (two roles, two contents) per request: missed once, then served from the cache.
+      expect(server.stats().tokenCountCache).toEqual(
+        entries > 0 ? { entries: 4, hits: 4, misses: 4 } : { entries: 0, hits: 0, misses: 8 },
+      );
       return response.usage?.prompt_tokens;
     };
     expect(await usage(100)).toBe(await usage(0));

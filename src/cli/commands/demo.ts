@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { Kernel } from '../../kernel/index.js';
 import { createModelProvider } from '../../models/index.js';
 import { SimModelServer, type SimModelOptions } from '../../testing/index.js';
 import { currentTimeTool } from '../../tools/index.js';
@@ -63,7 +64,9 @@ export function registerDemoCommand(program: Command): void {
         const provider = await createModelProvider(`openai-compatible:${url}#hydra-sim`, {
           settings: { maxRetries: 0 },
         });
+        const kernel = new Kernel({ backends: [{ provider, slots: 4 }] });
         await runAgentSession({
+          kernel,
           provider,
           goal: DEMO_GOAL,
           instructions:
@@ -71,7 +74,8 @@ export function registerDemoCommand(program: Command): void {
           tools: [currentTimeTool],
           maxSteps: 4,
           json,
-        });
+          showStats: !json,
+        }).finally(() => kernel.close());
         if (!json) {
           const stats = server.stats();
           progress(

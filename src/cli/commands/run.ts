@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { createConfiguredProvider } from '../../config/index.js';
+import { createConfiguredKernel, createConfiguredProvider } from '../../config/index.js';
 import { defaultTools } from '../../tools/index.js';
 import { runAgentSession } from '../agent-session.js';
 import { loadCliConfig } from '../context.js';
@@ -12,6 +12,7 @@ interface RunFlags {
   maxSteps?: number;
   maxTokens?: number;
   json?: boolean;
+  stats?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -26,12 +27,15 @@ export function registerRunCommand(program: Command): void {
     .option('--max-steps <n>', 'stop after this many model calls', parsePositiveInt)
     .option('--max-tokens <n>', 'cap on tokens generated per model call', parsePositiveInt)
     .option('--json', 'print one JSON result object instead of streaming text')
+    .option('--stats', "print the kernel's counters (syscalls, retries, waits, CPU) at the end")
     .addHelpText('after', '\nExample:\n  HYDRA_MODEL=ollama:llama3.1 hydra run "What time is it in Tokyo?"')
     .action(async (goal: string, flags: RunFlags, command: Command) => {
       const { config } = await loadCliConfig(command, { model: flags.model });
       const provider = await createConfiguredProvider(config);
       if (!flags.json) progress(`hydra: running on ${provider.id}`);
+      const kernel = createConfiguredKernel(config, [provider]);
       await runAgentSession({
+        kernel,
         provider,
         goal,
         instructions: config.agent.instructions,
@@ -39,6 +43,7 @@ export function registerRunCommand(program: Command): void {
         maxSteps: flags.maxSteps ?? config.agent.maxSteps,
         maxTokens: flags.maxTokens ?? config.agent.maxTokens,
         json: flags.json ?? false,
-      });
+        showStats: flags.stats,
+      }).finally(() => kernel.close());
     });
 }

@@ -39,7 +39,12 @@ export class LeastAttainedServiceScheduler implements Scheduler {
       if (canRun && !canRun(item)) return;
       const starved = now - item.enqueuedAt >= this.#starvationMs;
       const service = this.attainedService(item.agentId);
-      const better = starved !== bestStarved ? starved : starved ? item.sequence < bestSequence : service < bestService || (service === bestService && item.sequence < bestSequence);
+      const better =
+        starved !== bestStarved
+          ? starved
+          : starved
+            ? item.sequence < bestSequence
+            : service < bestService || (service === bestService && item.sequence < bestSequence);
       if (best < 0 || better) {
         best = index;
         bestStarved = starved;

@@ -87,12 +87,13 @@ export class SimEngine {
   }
 
   snapshot(): SimModelStats {
-    return this.stats.snapshot(this.slots.gauges());
+    return this.stats.snapshot(this.slots.gauges(), this.tokenCounts.gauges());
   }
 
   resetStats(): void {
     this.stats.reset();
     this.slots.resetCounters();
+    this.tokenCounts.resetCounters();
   }
 
   /** Rewinds rule budgets and the fault sequence, as if the server had just started. */
@@ -118,12 +119,8 @@ export class SimEngine {
   async admit(request: GenerationRequest): Promise<Admission> {
     const { conversation, maxTokens, signal } = request;
     const { options, tokenizer } = this;
-    // The prompt includes any prefill; the reply is decided for the conversation before it.
+    // The prompt includes any prefill; the reply is decided for the conversation before it (`context`).
     const promptTokens = this.tokenCounts.promptTokens(conversation);
-    const { context, prefill } = request.continueFinal
-      ? splitPrefill(conversation)
-      : { context: conversation, prefill: undefined };
-    const key = conversationKey(context);
     const requestedTokens = maxTokens ?? 0;
     if (promptTokens + requestedTokens > options.contextWindow) {
       return {
@@ -133,9 +130,13 @@ export class SimEngine {
         contextWindow: options.contextWindow,
       };
     }
+    const { context, prefill } = request.continueFinal
+      ? splitPrefill(conversation)
+      : { context: conversation, prefill: undefined };
+    const key = conversationKey(context);
     // Everything from here to the first await runs in arrival order: the overflow check, the fault draws
     // and rule consumption. A rejected request consumes neither, as a gateway in front would.
-    if (options.overflow === 'reject' && this.slots.gauges().active >= options.slots) {
+    if (options.overflow === 'reject' && this.slots.inUse >= options.slots) {
       this.stats.reject();
       return { kind: 'rejected' };
     }

@@ -31,6 +31,14 @@ export interface SimModelStats {
   aborted: number;
   /** Embedding vectors produced (one per input string). */
   embeddings: number;
+  /** The prompt-token count cache: texts held now, and lookups served from it or tokenized. */
+  tokenCountCache: TokenCountCacheGauges;
+}
+
+export interface TokenCountCacheGauges {
+  entries: number;
+  hits: number;
+  misses: number;
 }
 
 const ENDPOINTS: readonly SimEndpoint[] = ['chatCompletions', 'messages', 'embeddings', 'models', 'other'];
@@ -93,7 +101,7 @@ export class StatsRecorder {
     this.embeddings = 0;
   }
 
-  snapshot(slots: SlotGauges): SimModelStats {
+  snapshot(slots: SlotGauges, tokenCountCache: TokenCountCacheGauges): SimModelStats {
     return {
       requests: { total: this.total, byEndpoint: { ...this.byEndpoint } },
       responses: { ...this.responses },
@@ -108,6 +116,7 @@ export class StatsRecorder {
       faults: { ...this.faults },
       aborted: this.aborted,
       embeddings: this.embeddings,
+      tokenCountCache,
     };
   }
 }

@@ -12,6 +12,7 @@
 import { countChatTokens } from '../../models/tokenizer.js';
 import type { Tokenizer } from '../../models/types.js';
 import type { Conversation } from './conversation.js';
+import type { TokenCountCacheGauges } from './stats.js';
 
 export class TokenCountCache {
   /** Insertion order is recency order: a hit is moved to the end, and the first key is evicted. */
@@ -36,6 +37,16 @@ export class TokenCountCache {
 
   get size(): number {
     return this.counts.size;
+  }
+
+  gauges(): TokenCountCacheGauges {
+    return { entries: this.counts.size, hits: this.hits, misses: this.misses };
+  }
+
+  /** Zeroes the hit and miss counters; the cached counts stay. */
+  resetCounters(): void {
+    this.hits = 0;
+    this.misses = 0;
   }
 
   count(text: string): number {
