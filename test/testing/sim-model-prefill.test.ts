@@ -114,6 +114,19 @@ describe('SimModelServer assistant prefill, dialect rules', () => {
     const continued = await post({ continue_final_message: true, add_generation_prompt: false });
     expect(prefill + continued).toBe(whole.text);
     expect(history).not.toBe(continued);
+    // With nothing to continue, the flag changes nothing.
+    const plain = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'm',
+        messages: [{ role: 'user', content: 'go on' }],
+        continue_final_message: true,
+      }),
+    });
+    expect(
+      ((await plain.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe(whole.text);
   });
 
   it('rejects continuing with add_generation_prompt, or an assistant message with tool calls', async () => {
