@@ -208,10 +208,10 @@ export class AgentHandle {
       cost: verdict.chargedPromptTokens + verdict.replyTokens,
       retryable: true,
       target: backend.id,
-      run: async (signal): Promise<RunOutcome> => {
+      run: async (signal, syscallId): Promise<RunOutcome> => {
         const outcome = await runGeneration({
           backend,
-          syscallId: options.id ?? `${this.id}:${operation}`,
+          syscallId,
           agentId: this.id,
           request: admitted,
           signal,

@@ -48,7 +48,8 @@ export interface SyscallSpec {
   retryable: boolean;
   target?: string | undefined;
   signal?: AbortSignal | undefined;
-  run(signal: AbortSignal): Promise<RunOutcome>;
+  /** Does the work of one attempt; `syscallId` names the syscall (e.g. for its snapshot). */
+  run(signal: AbortSignal, syscallId: string): Promise<RunOutcome>;
 }
 
 interface Entry {
@@ -363,7 +364,7 @@ export class Kernel {
     }
     this.#emit('syscall-started', () => ({ syscall: { ...info } }));
     const signal = entry.controller.signal;
-    spec.run(signal).then(
+    spec.run(signal, info.id).then(
       (outcome) => this.measure(() => this.#onOutcome(entry, outcome)),
       (error: unknown) => this.measure(() => this.#onError(entry, error)),
     );
