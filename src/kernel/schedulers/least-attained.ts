@@ -1,4 +1,4 @@
-import { takeAt, type QueuedItem, type Scheduler } from './scheduler.js';
+import { ListScheduler, type QueuedItem } from './scheduler.js';
 
 export const DEFAULT_STARVATION_MS = 30_000;
 
@@ -8,65 +8,36 @@ export const DEFAULT_STARVATION_MS = 30_000;
  * therefore overtake long-running ones instead of queueing behind them, without knowing any program's length
  * in advance. A syscall that has waited longer than `starvationMs` goes first, so long agents still progress.
  */
-export class LeastAttainedServiceScheduler implements Scheduler {
+export class LeastAttainedServiceScheduler extends ListScheduler {
   readonly policy = 'las' as const;
-  readonly #items: QueuedItem[] = [];
   readonly #attained = new Map<string, number>();
   readonly #starvationMs: number;
 
   constructor(starvationMs = DEFAULT_STARVATION_MS) {
+    super();
     this.#starvationMs = starvationMs;
-  }
-
-  get size(): number {
-    return this.#items.length;
   }
 
   attainedService(agentId: string): number {
     return this.#attained.get(agentId) ?? 0;
   }
 
-  enqueue(item: QueuedItem): void {
-    this.#items.push(item);
-  }
-
   dequeue(now: number, canRun?: (item: QueuedItem) => boolean): QueuedItem | undefined {
-    let best = -1;
-    let bestStarved = false;
-    let bestService = Infinity;
-    let bestSequence = Infinity;
-    this.#items.forEach((item, index) => {
-      if (canRun && !canRun(item)) return;
-      const starved = now - item.enqueuedAt >= this.#starvationMs;
-      const service = this.attainedService(item.agentId);
-      const better =
-        starved !== bestStarved
-          ? starved
-          : starved
-            ? item.sequence < bestSequence
-            : service < bestService || (service === bestService && item.sequence < bestSequence);
-      if (best < 0 || better) {
-        best = index;
-        bestStarved = starved;
-        bestService = service;
-        bestSequence = item.sequence;
-      }
+    const starved = (item: QueuedItem): boolean => now - item.enqueuedAt >= this.#starvationMs;
+    return this.takeBest(canRun, (candidate, best) => {
+      const candidateStarved = starved(candidate);
+      if (candidateStarved !== starved(best)) return candidateStarved;
+      if (candidateStarved) return candidate.sequence < best.sequence;
+      const difference = this.attainedService(candidate.agentId) - this.attainedService(best.agentId);
+      return difference < 0 || (difference === 0 && candidate.sequence < best.sequence);
     });
-    return best < 0 ? undefined : takeAt(this.#items, best);
   }
 
-  remove(id: string): boolean {
-    const index = this.#items.findIndex((item) => item.id === id);
-    if (index < 0) return false;
-    this.#items.splice(index, 1);
-    return true;
-  }
-
-  recordService(agentId: string, serviceMs: number): void {
+  override recordService(agentId: string, serviceMs: number): void {
     this.#attained.set(agentId, this.attainedService(agentId) + Math.max(0, serviceMs));
   }
 
-  forgetAgent(agentId: string): void {
+  override forgetAgent(agentId: string): void {
     this.#attained.delete(agentId);
   }
 }

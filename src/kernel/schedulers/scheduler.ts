@@ -43,3 +43,47 @@ export function takeAt<T>(items: T[], index: number): T | undefined {
   if (index === 0) return items.shift();
   return items.splice(index, 1)[0];
 }
+
+/** The shared part of policies that keep one list of waiting items and pick from it. */
+export abstract class ListScheduler implements Scheduler {
+  abstract readonly policy: SchedulerPolicy;
+  protected readonly items: QueuedItem[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  enqueue(item: QueuedItem): void {
+    this.items.push(item);
+  }
+
+  abstract dequeue(now: number, canRun?: (item: QueuedItem) => boolean): QueuedItem | undefined;
+
+  remove(id: string): boolean {
+    const index = this.items.findIndex((item) => item.id === id);
+    if (index < 0) return false;
+    this.items.splice(index, 1);
+    return true;
+  }
+
+  recordService(_agentId: string, _serviceMs: number): void {}
+
+  forgetAgent(_agentId: string): void {}
+
+  /** Removes and returns the runnable item that beats every other under `isBetter`. */
+  protected takeBest(
+    canRun: ((item: QueuedItem) => boolean) | undefined,
+    isBetter: (candidate: QueuedItem, best: QueuedItem) => boolean,
+  ): QueuedItem | undefined {
+    let bestIndex = -1;
+    let best: QueuedItem | undefined;
+    this.items.forEach((item, index) => {
+      if (canRun && !canRun(item)) return;
+      if (!best || isBetter(item, best)) {
+        best = item;
+        bestIndex = index;
+      }
+    });
+    return bestIndex < 0 ? undefined : takeAt(this.items, bestIndex);
+  }
+}
