@@ -7,30 +7,36 @@
  * Progress goes to stderr; tables, one `kernel-config` JSON line per configuration, and the `kernel`
  * summary line (last) go to stdout.
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { printSummary, printTable } from '../lib/report.js';
 import { aiosFifoArm } from './arms/aios-fifo.js';
 import { directArm } from './arms/direct.js';
 import { HYDRA_POLICIES, hydraArm, type HydraSettings } from './arms/hydra.js';
-import { configJson, summariseConfig, summariseRun, tableRow, type ConfigSummary, type Overflow, type RunResult } from './metrics.js';
+import {
+  configJson,
+  summariseConfig,
+  summariseRun,
+  tableRow,
+  type ConfigSummary,
+  type Overflow,
+  type RunResult,
+} from './metrics.js';
 import { startSimProcess } from './sim-process.js';
-import { buildWorkload, cappedLognormalMean, newCounters, PromptMeter, runProgram, type Arm, type Workload } from './workload.js';
+import {
+  buildWorkload,
+  cappedLognormalMean,
+  newCounters,
+  PromptMeter,
+  runProgram,
+  type Arm,
+  type Workload,
+} from './workload.js';
 import { reportTargets } from './targets.js';
-
-const SIM = {
-  slots: 4,
-  contextWindow: 8192,
-  retryAfterSeconds: 1,
-  latency: { prefillMsPerToken: 0.005, decodeMsPerToken: 0.25 },
-  replyTokens: { distribution: 'lognormal', median: 60, p99: 600, max: 1000 },
-} as const;
-
-/** Hydra's scheduler settings per policy (the time slice only where it helps; see BENCHMARKS.md). */
-const HYDRA: Record<string, Omit<HydraSettings, 'slots' | 'contextWindow'>> = Object.fromEntries(
-  HYDRA_POLICIES.map((policy) => [`hydra-${policy}`, { policy }]),
-);
-const ARMS = ['direct', 'aios-fifo', ...Object.keys(HYDRA)];
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,14 +44,45 @@ const { values: flags } = parseArgs({
     seeds: { type: 'string' },
     n: { type: 'string' },
     arms: { type: 'string' },
-    'no-queue': { type: 'boolean', default: false },
+    /** Seeds of the overflow 'queue' table (N=250); 0 skips it. */
+    'queue-seeds': { type: 'string' },
+    /** Multiplies the simulator's per-token latencies (time-scale sensitivity). */
+    'latency-scale': { type: 'string', default: '1' },
+    /** Time slices per policy in ms, e.g. `round-robin=50,priority=50` (default: none). */
+    'time-slice': { type: 'string', default: '' },
   },
 });
+const scale = Number(flags['latency-scale']);
+const SIM = {
+  slots: 4,
+  contextWindow: 8192,
+  retryAfterSeconds: 1,
+  latency: { prefillMsPerToken: 0.005 * scale, decodeMsPerToken: 0.25 * scale },
+  replyTokens: { distribution: 'lognormal', median: 60, p99: 600, max: 1000 },
+} as const;
+
+const slices = new Map(
+  flags['time-slice']
+    .split(',')
+    .filter((entry) => entry.includes('='))
+    .map((entry) => [entry.split('=')[0] ?? '', Number(entry.split('=')[1])] as const),
+);
+/** Hydra's scheduler settings per policy (a time slice only where it helps; see BENCHMARKS.md). */
+const HYDRA: Record<string, Omit<HydraSettings, 'slots' | 'contextWindow'>> = Object.fromEntries(
+  HYDRA_POLICIES.map((policy) => {
+    const timeSliceMs = slices.get(policy);
+    return [`hydra-${policy}`, timeSliceMs ? { policy, timeSliceMs } : { policy }];
+  }),
+);
+const ARMS = ['direct', 'aios-fifo', ...Object.keys(HYDRA)];
+
 const ns = (flags.n ?? (flags.quick ? '50,250' : '50,250,1000')).split(',').map(Number);
 const seedCount = Number(flags.seeds ?? (flags.quick ? 1 : 3));
 const seeds = Array.from({ length: seedCount }, (_, index) => index + 1);
+const queueSeeds = Array.from({ length: Number(flags['queue-seeds'] ?? seedCount) }, (_, index) => index + 1);
 const arms = flags.arms ? flags.arms.split(',') : ARMS;
-for (const arm of arms) if (!ARMS.includes(arm)) throw new Error(`unknown arm ${arm}; arms: ${ARMS.join(', ')}`);
+for (const arm of arms)
+  if (!ARMS.includes(arm)) throw new Error(`unknown arm ${arm}; arms: ${ARMS.join(', ')}`);
 
 const benchStart = performance.now();
 const elapsed = (): string => `${((performance.now() - benchStart) / 1000).toFixed(0)}s`;
@@ -70,7 +107,12 @@ function workloadFor(n: number, seed: number): Workload {
   return workload;
 }
 
-async function makeArm(name: string, url: string, seed: number, counters: ReturnType<typeof newCounters>): Promise<Arm> {
+async function makeArm(
+  name: string,
+  url: string,
+  seed: number,
+  counters: ReturnType<typeof newCounters>,
+): Promise<Arm> {
   if (name === 'direct') return directArm(url, counters, meter, seed);
   if (name === 'aios-fifo') return aiosFifoArm(url, counters, meter, seed);
   const settings = HYDRA[name];
@@ -78,7 +120,11 @@ async function makeArm(name: string, url: string, seed: number, counters: Return
   return hydraArm(url, counters, meter, { ...settings, slots: SIM.slots, contextWindow: SIM.contextWindow });
 }
 
+/** Wall-clock seconds each arm took (sim start to sim stop), to show where the benchmark's time goes. */
+const secondsByArm: Record<string, number> = {};
+
 async function runOnce(name: string, n: number, seed: number, overflow: Overflow): Promise<RunResult> {
+  const began = performance.now();
   const workload = workloadFor(n, seed);
   const sim = await startSimProcess({ ...SIM, seed, overflow });
   const counters = newCounters();
@@ -86,12 +132,15 @@ async function runOnce(name: string, n: number, seed: number, overflow: Overflow
   progress(`${overflow} N=${n} seed=${seed} ${name}: running (${workload.steps} steps)`);
   const cpuStart = process.cpuUsage();
   const startedAt = performance.now();
-  const programs = await Promise.all(workload.agents.map((agent) => runProgram(agent, arm, counters, startedAt)));
+  const programs = await Promise.all(
+    workload.agents.map((agent) => runProgram(agent, arm, counters, startedAt)),
+  );
   const makespanMs = performance.now() - startedAt;
   const cpu = process.cpuUsage(cpuStart);
   const extras = await arm.finish();
   const server = await sim.stats();
   const simReport = await sim.stop();
+  secondsByArm[name] = Math.round((secondsByArm[name] ?? 0) + (performance.now() - began) / 1000);
   const failed = programs.find((program) => !program.ok);
   if (failed) progress(`  ${counters.failedPrograms} programs failed, e.g.: ${failed.error ?? '?'}`);
   const result = summariseRun({
@@ -115,7 +164,12 @@ async function runOnce(name: string, n: number, seed: number, overflow: Overflow
   return result;
 }
 
-async function runMatrix(overflow: Overflow, nList: number[], armList: string[], seedList: number[]): Promise<ConfigSummary[]> {
+async function runMatrix(
+  overflow: Overflow,
+  nList: number[],
+  armList: string[],
+  seedList: number[],
+): Promise<ConfigSummary[]> {
   const summaries: ConfigSummary[] = [];
   for (const n of nList) {
     const runs = new Map<string, RunResult[]>();
@@ -135,14 +189,28 @@ async function runMatrix(overflow: Overflow, nList: number[], armList: string[],
   return summaries;
 }
 
+/** A short hash of the kernel's and the simulator's sources, to tie the figures to the code measured. */
+function sourceFingerprint(): string {
+  const hash = createHash('sha256');
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  for (const dir of ['src/kernel', 'src/testing/sim-model', 'src/models'].map((path) => join(root, path))) {
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+      if (file.endsWith('.ts')) hash.update(`${file}\0${readFileSync(join(dir, file), 'utf8')}`);
+    }
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 console.log(
-  `bench:kernel: sim slots ${SIM.slots}, window ${SIM.contextWindow}, prefill ${SIM.latency.prefillMsPerToken} ms/token, ` +
+  `bench:kernel: sources ${sourceFingerprint()}; sim slots ${SIM.slots}, window ${SIM.contextWindow}, prefill ${SIM.latency.prefillMsPerToken} ms/token, ` +
     `decode ${SIM.latency.decodeMsPerToken} ms/token, replies lognormal median ${SIM.replyTokens.median} p99 ` +
     `${SIM.replyTokens.p99} max ${SIM.replyTokens.max}; N ${ns.join(',')}; seeds ${seeds.join(',')}; ` +
     `Hydra settings ${JSON.stringify(HYDRA)}`,
 );
 const main = await runMatrix('reject', ns, arms, seeds);
-const queue = flags['no-queue'] || !ns.includes(250) ? [] : await runMatrix('queue', [250], arms, seeds);
+const queue =
+  queueSeeds.length === 0 || !ns.includes(250) ? [] : await runMatrix('queue', [250], arms, queueSeeds);
 for (const summary of [...main, ...queue]) console.log(configJson(summary));
-const summary = reportTargets(main, queue, SIM, (performance.now() - benchStart) / 1000);
+const settings = { ...SIM, hydra: HYDRA, sources: sourceFingerprint() };
+const summary = reportTargets(main, queue, settings, (performance.now() - benchStart) / 1000, secondsByArm);
 printSummary('kernel', summary);

@@ -161,7 +161,14 @@ export function summariseConfig(runs: readonly RunResult[]): ConfigSummary {
   const extras = Object.fromEntries(
     extraKeys.map((key) => [key, spread(runs.map((run) => run.extras[key] ?? 0))]),
   );
-  return { arm: first.arm, n: first.n, overflow: first.overflow, seeds: runs.map((run) => run.seed), figures, extras };
+  return {
+    arm: first.arm,
+    n: first.n,
+    overflow: first.overflow,
+    seeds: runs.map((run) => run.seed),
+    figures,
+    extras,
+  };
 }
 
 function fmt(value: Spread, digits: number, scale = 1): string {
@@ -195,7 +202,10 @@ export function configJson(summary: ConfigSummary): string {
   const round = (value: number): number => Number(value.toPrecision(5));
   const flat = (values: Record<string, Spread>): Record<string, { mean: number; spread: number }> =>
     Object.fromEntries(
-      Object.entries(values).map(([key, value]) => [key, { mean: round(value.mean), spread: round(value.spread) }]),
+      Object.entries(values).map(([key, value]) => [
+        key,
+        { mean: round(value.mean), spread: round(value.spread) },
+      ]),
     );
   return JSON.stringify({
     bench: 'kernel-config',

@@ -85,6 +85,8 @@ function lineReader(proc: ChildProcess): () => Promise<string> {
 export async function startSimProcess(options: SimModelOptions): Promise<SimProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    // `--import tsx` resolves from the working directory: run from the repository root.
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
   });
   const nextLine = lineReader(proc);
   const { url } = JSON.parse(await nextLine()) as { url: string };

@@ -23,14 +23,23 @@ function headline(summaries: readonly ConfigSummary[], preferN: number): Headlin
   const at = (arm: string): ConfigSummary | undefined =>
     summaries.find((summary) => summary.n === n && summary.arm === arm);
   const hydra = summaries.filter((summary) => summary.n === n && summary.arm.startsWith('hydra-'));
-  const best = hydra.reduce<ConfigSummary | undefined>(
+  // Best = highest mean throughput. Policies whose throughput is within max(1%, the seed half-range) of
+  // it are ties (the difference is noise); among ties the lower short-agent p99 wins.
+  const fastest = Math.max(...hydra.map((summary) => summary.figures.throughput.mean));
+  const tied = hydra.filter((summary) => {
+    const { mean, spread } = summary.figures.throughput;
+    return fastest - mean <= Math.max(0.01 * fastest, spread);
+  });
+  const best = tied.reduce<ConfigSummary | undefined>(
     (top, summary) =>
-      top === undefined || summary.figures.throughput.mean > top.figures.throughput.mean ? summary : top,
+      top === undefined || summary.figures.shortP99Ms.mean < top.figures.shortP99Ms.mean ? summary : top,
     undefined,
   );
   if (!best) return undefined;
   const ratio = (numerator: number | undefined, denominator: number | undefined): number | null =>
-    numerator === undefined || denominator === undefined || denominator === 0 ? null : numerator / denominator;
+    numerator === undefined || denominator === undefined || denominator === 0
+      ? null
+      : numerator / denominator;
   const thr = best.figures.throughput.mean;
   const shortP99 = best.figures.shortP99Ms.mean;
   return {
@@ -49,6 +58,7 @@ export function reportTargets(
   queue: readonly ConfigSummary[],
   settings: object,
   seconds: number,
+  secondsByArm: Record<string, number>,
 ): Record<string, unknown> {
   const top = headline(main, 250);
   if (!top) return { error: 'no Hydra arm was run', seconds: Math.round(seconds) };
@@ -69,13 +79,19 @@ export function reportTargets(
     }, null);
   const utilisation = top.best.figures.slotUtilisation.mean;
 
-  const check = (name: string, required: string, value: number | null, met: (v: number) => boolean, unit = '') => ({
+  const check = (
+    name: string,
+    required: string,
+    value: number | null,
+    met: (v: number) => boolean,
+    unit = '',
+  ) => ({
     target: name,
     required,
     measured: value === null ? 'n/a' : `${round(value)}${unit}`,
     met: value === null ? 'not measured' : met(value) ? 'yes' : 'NO',
   });
-  printTable(`Targets (N=${top.n}, Hydra's best policy by throughput: ${bestName})`, [
+  printTable(`Targets (N=${top.n}, Hydra's best policy: ${bestName})`, [
     check('throughput vs direct', '>= 2.5x', top.speedupVsDirect, (v) => v >= 2.5, 'x'),
     check('throughput vs aios-fifo', '>= 1.3x', top.speedupVsAios, (v) => v >= 1.3, 'x'),
     check('slot utilisation', '>= 0.95', utilisation, (v) => v >= 0.95),
@@ -84,6 +100,15 @@ export function reportTargets(
     check('kernel CPU per syscall at N=1000 (best)', '< 0.5 ms', overhead1000, (v) => v < 0.5, ' ms'),
   ]);
 
+  const fifoShort = main.find((summary) => summary.n === top.n && summary.arm === 'hydra-fifo');
+  const shortByPolicy = Object.fromEntries(
+    main
+      .filter((summary) => summary.n === top.n && summary.arm.startsWith('hydra-'))
+      .map((summary) => [
+        summary.arm.replace(/^hydra-/, ''),
+        round((fifoShort?.figures.shortP99Ms.mean ?? Number.NaN) / summary.figures.shortP99Ms.mean),
+      ]),
+  );
   const queueTop = queue.length > 0 ? headline(queue, 250) : undefined;
   return {
     n: top.n,
@@ -93,6 +118,7 @@ export function reportTargets(
     overflow_errors_sent: overflowSent,
     short_p99_vs_fifo: round(top.shortP99VsFifo),
     short_p99_vs_aios_fifo: round(top.shortP99VsAios),
+    short_p99_vs_fifo_by_policy: shortByPolicy,
     overhead_ms_per_syscall_n1000: round(overhead1000, 4),
     overhead_ms_per_syscall_n1000_worst_policy: round(worstOverhead1000, 4),
     best_policy: bestName.replace(/^hydra-/, ''),
@@ -109,5 +135,6 @@ export function reportTargets(
       : {}),
     settings,
     seconds: Math.round(seconds),
+    seconds_by_arm: secondsByArm,
   };
 }

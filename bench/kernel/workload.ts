@@ -121,7 +121,10 @@ export function buildWorkload(options: WorkloadOptions): Workload {
       role: 'system',
       content: `You are agent ${index}, a ReAct agent. Think, then act with one tool per step. ${filler(random, 60)}`,
     };
-    const task: ChatMessage = { role: 'user', content: `Task ${index}: ${filler(random, between(random, 60, 100))}` };
+    const task: ChatMessage = {
+      role: 'user',
+      content: `Task ${index}: ${filler(random, between(random, 60, 100))}`,
+    };
     const k = geometric(random, 6, 15);
     const turns: AgentSpec['turns'] = [];
     let context = 150;
@@ -133,14 +136,24 @@ export function buildWorkload(options: WorkloadOptions): Workload {
       const observation: ChatMessage | undefined = last
         ? undefined
         : { role: 'user', content: `Observation ${turn + 1}: ${filler(random, size)}` };
-      const service = context * options.prefillMsPerToken + options.meanReplyTokens * options.decodeMsPerToken;
+      const service =
+        context * options.prefillMsPerToken + options.meanReplyTokens * options.decodeMsPerToken;
       work += service;
       path += service + toolMs;
       context = Math.min(7680, context + size + options.meanReplyTokens);
       turns.push({ toolMs, observation });
     }
     longest = Math.max(longest, path);
-    agents.push({ id: `long-${index}`, kind: 'long', startMs: 0, priority: 0, maxTokens: 512, system, task, turns });
+    agents.push({
+      id: `long-${index}`,
+      kind: 'long',
+      startMs: 0,
+      priority: 0,
+      maxTokens: 512,
+      system,
+      task,
+      turns,
+    });
   }
   const estimateMs = Math.max(work / options.slots, longest);
   for (let index = 0; index < shortCount; index++) {

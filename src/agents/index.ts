@@ -3,7 +3,9 @@
  * @module
  */
 export {
+  inMemoryConversation,
   runAgent,
+  type Conversation,
   type AgentEvent,
   type AgentRunResult,
   type AgentStopReason,

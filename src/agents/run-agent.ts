@@ -18,13 +18,39 @@ export interface AgentRunResult {
   stopReason: AgentStopReason;
   steps: number;
   usage: TokenUsage;
-  messages: ChatMessage[];
+}
+
+/**
+ * Where a run's messages live. The default keeps them in memory for one run; a persistent agent's memory
+ * (src/memory `AgentMemory`) builds the context from core memory, summary and recall, and stores every message.
+ */
+export interface Conversation {
+  /** The messages to send for the next model call. */
+  context(): Promise<ChatMessage[]>;
+  /** Records messages the run produced (the goal, replies, tool results), in order. */
+  append(messages: ChatMessage[]): Promise<void>;
+}
+
+/** A conversation that lives only as long as the run: an optional system prompt and what the run appends. */
+export function inMemoryConversation(
+  instructions?: string,
+): Conversation & { readonly messages: ChatMessage[] } {
+  const messages: ChatMessage[] = instructions ? [{ role: 'system', content: instructions }] : [];
+  return {
+    messages,
+    context: async () => [...messages],
+    append: async (added) => {
+      messages.push(...added);
+    },
+  };
 }
 
 export interface RunAgentOptions {
   provider: ModelProvider;
   goal: string;
+  /** System prompt for an in-memory conversation; ignored when `conversation` is given. */
   instructions?: string;
+  conversation?: Conversation;
   tools?: FunctionTool[];
   maxSteps?: number;
   maxTokens?: number | undefined;
@@ -52,15 +78,15 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
   const emit = options.onEvent ?? (() => undefined);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const runTool = options.runTool ?? ((tool, args, toolSignal) => tool.run(args, { signal: toolSignal }));
-  const messages: ChatMessage[] = [
-    ...(options.instructions ? [{ role: 'system' as const, content: options.instructions }] : []),
-    { role: 'user', content: goal },
-  ];
+  const conversation = options.conversation ?? inMemoryConversation(options.instructions);
+  await conversation.append([{ role: 'user', content: goal }]);
   const usage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  let lastAnswer = '';
 
   for (let step = 1; step <= maxSteps; step++) {
     if (signal?.aborted) throw new AbortedError('The agent run was aborted.');
     emit({ type: 'step-start', step });
+    const messages = await conversation.context();
     const stream = provider.stream(
       {
         messages,
@@ -80,10 +106,11 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
       }
     }
     if (!reply || reply.role !== 'assistant') continue;
-    messages.push(reply);
+    await conversation.append([reply]);
+    lastAnswer = reply.content;
     const calls = reply.toolCalls ?? [];
     if (calls.length === 0)
-      return finish({ answer: reply.content, stopReason: 'answer', steps: step, usage, messages }, emit);
+      return finish({ answer: reply.content, stopReason: 'answer', steps: step, usage }, emit);
 
     const results = await Promise.all(
       calls.map(async (call) => {
@@ -98,21 +125,17 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
         return { call, outcome };
       }),
     );
-    for (const { call, outcome } of results) {
-      messages.push({
-        role: 'tool',
+    await conversation.append(
+      results.map(({ call, outcome }) => ({
+        role: 'tool' as const,
         toolCallId: call.id,
         name: call.name,
         content: outcome.content,
         ...(outcome.ok ? {} : { isError: true }),
-      });
-    }
+      })),
+    );
   }
-  const last = [...messages].reverse().find((message) => message.role === 'assistant');
-  return finish(
-    { answer: last?.content ?? '', stopReason: 'max-steps', steps: maxSteps, usage, messages },
-    emit,
-  );
+  return finish({ answer: lastAnswer, stopReason: 'max-steps', steps: maxSteps, usage }, emit);
 }
 
 function finish(result: AgentRunResult, emit: (event: AgentEvent) => void): AgentRunResult {

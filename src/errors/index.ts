@@ -22,6 +22,9 @@ export type HydraErrorCode =
   | 'aborted'
   | 'context_overflow'
   | 'no_eligible_node'
+  | 'not_found'
+  | 'permission_denied'
+  | 'conflict'
   // provider
   | 'provider_rate_limited'
   | 'provider_unavailable'
@@ -116,6 +119,30 @@ export class ContextOverflowError extends UserError {
 export class NoEligibleNodeError extends UserError {
   constructor(message: string, options: HydraErrorOptions = {}) {
     super('no_eligible_node', message, options);
+  }
+}
+
+/** The named thing (agent, block, passage, run, ...) does not exist. */
+export class NotFoundError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('not_found', message, options);
+  }
+}
+
+/** The caller (usually an agent) lacks the access this operation needs, e.g. writing a block shared read-only. */
+export class PermissionDeniedError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('permission_denied', message, options);
+  }
+}
+
+/**
+ * A compare-and-set write lost a race: someone else wrote first. `data` carries the current value and
+ * version, so the caller can merge and write again.
+ */
+export class ConflictError extends UserError {
+  constructor(message: string, options: HydraErrorOptions = {}) {
+    super('conflict', message, { ...options, retryable: true });
   }
 }
 

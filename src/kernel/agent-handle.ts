@@ -10,7 +10,7 @@ import type {
 import type { FunctionTool, ToolOutcome } from '../tools/index.js';
 import { admit, DEFAULT_ADMISSION, type AdmissionVerdict } from './admission.js';
 import { anySignal, AsyncQueue } from './async-queue.js';
-import type { Kernel, RunOutcome } from './kernel.js';
+import type { KernelPort, RunOutcome } from './kernel-port.js';
 import { runGeneration } from './llm-generation.js';
 import type { NodeRequirements } from './node-registry.js';
 import type { LlmBackend } from './resources.js';
@@ -59,11 +59,11 @@ const EMBEDDING_LANES = 16;
 export class AgentHandle {
   readonly id: string;
   readonly priority: number;
-  readonly #kernel: Kernel;
+  readonly #kernel: KernelPort;
   readonly #compact: ContextCompactor | undefined;
   readonly #release: () => void;
 
-  constructor(kernel: Kernel, id: string, options: AcquireAgentOptions, release: () => void) {
+  constructor(kernel: KernelPort, id: string, options: AcquireAgentOptions, release: () => void) {
     this.#kernel = kernel;
     this.id = id;
     this.priority = options.priority ?? 0;

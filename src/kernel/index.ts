@@ -4,6 +4,7 @@
  * @module
  */
 export { Kernel, type KernelOptions } from './kernel.js';
+export type { KernelPort, RunOutcome, SyscallSpec } from './kernel-port.js';
 export {
   AgentHandle,
   type AcquireAgentOptions,

@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 
 import { EscalationError, HydraError, KernelBusyError, KernelClosedError } from '../errors/index.js';
 import { AgentHandle, type AcquireAgentOptions } from './agent-handle.js';
+import type { KernelPort, RunOutcome, SyscallSpec } from './kernel-port.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { kernelConfigSchema, type KernelConfigInput } from './config.js';
 import { NodeRouter, type NodeRegistry } from './node-registry.js';
-import { CapacityResource, LlmBackend, type LlmBackendOptions, type Resource } from './resources.js';
+import { CapacityResource, LlmBackend, type LlmBackendOptions } from './resources.js';
 import { createScheduler, type QueuedItem, type Scheduler } from './schedulers/index.js';
 import { InMemorySnapshotStore, type GenerationSnapshot, type SnapshotStore } from './snapshots.js';
 import { SampleWindow, type KernelStats } from './stats.js';
@@ -27,29 +28,6 @@ export interface KernelOptions extends Omit<KernelConfigInput, 'backends'> {
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
   random?: () => number;
-}
-
-/** How a syscall's work ended: finished with a value, or paused to be resumed later. */
-export type RunOutcome =
-  | { kind: 'done'; value: unknown; tokensIn?: number; tokensOut?: number }
-  | { kind: 'preempted'; partialTokens: number };
-
-/** What an agent handle submits; the kernel adds identity, queueing, capacity, retries and accounting. */
-export interface SyscallSpec {
-  type: SyscallType;
-  operation: string;
-  agentId: string;
-  priority: number;
-  id?: string | undefined;
-  resource: Resource;
-  /** Estimated tokens (for TPM limits); 0 for non-model work. */
-  cost: number;
-  /** Whether retryable failures are retried (never for tools that are not idempotent). */
-  retryable: boolean;
-  target?: string | undefined;
-  signal?: AbortSignal | undefined;
-  /** Does the work of one attempt; `syscallId` names the syscall (e.g. for its snapshot). */
-  run(signal: AbortSignal, syscallId: string): Promise<RunOutcome>;
 }
 
 interface Entry {
@@ -74,7 +52,7 @@ const clock = (): number => performance.timeOrigin + performance.now();
  * refuses prompts that cannot fit before sending them, retries transient failures with backoff and
  * escalates after the last attempt, and preempts long generations when a time slice is set.
  */
-export class Kernel {
+export class Kernel implements KernelPort {
   readonly config: ReturnType<typeof kernelConfigSchema.parse>;
   readonly backends: LlmBackend[];
   readonly snapshots: SnapshotStore;

@@ -38,6 +38,8 @@ export interface DefineToolOptions<Schema extends z.ZodObject> {
   annotations?: ToolAnnotations;
   /** Calls that may run at once: 1 for an exclusive tool, N, or 'unlimited' (the default). */
   concurrency?: number | 'unlimited';
+  /** Older argument names still accepted (`{ new_str: 'new_string' }`), for prompts written for other runtimes. */
+  argumentAliases?: Record<string, string>;
   execute(args: z.output<Schema>, context: ToolContext): Promise<unknown> | unknown;
 }
 
@@ -71,7 +73,7 @@ export function defineTool<Schema extends z.ZodObject>(
     concurrency: options.concurrency ?? 'unlimited',
     execute,
     async run(rawArguments, context = {}) {
-      const parsed = options.parameters.safeParse(rawArguments);
+      const parsed = options.parameters.safeParse(renameAliases(rawArguments, options.argumentAliases));
       if (!parsed.success) {
         const problems = parsed.error.issues.map(
           (issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`,
@@ -91,4 +93,19 @@ export function defineTool<Schema extends z.ZodObject>(
       }
     },
   };
+}
+
+function renameAliases(
+  args: Record<string, unknown>,
+  aliases: Record<string, string> | undefined,
+): Record<string, unknown> {
+  if (!aliases) return args;
+  const renamed = { ...args };
+  for (const [alias, name] of Object.entries(aliases)) {
+    if (alias in renamed && !(name in renamed)) {
+      renamed[name] = renamed[alias];
+      delete renamed[alias];
+    }
+  }
+  return renamed;
 }

@@ -68,7 +68,12 @@ export function aiosFifoArm(url: string, counters: RunCounters, meter: PromptMet
   return {
     name: 'aios-fifo',
     open: (agent) => {
-      const context: NaiveContext = { client, counters, meter, random: seededRandom('jitter', seed, agent.id) };
+      const context: NaiveContext = {
+        client,
+        counters,
+        meter,
+        random: seededRandom('jitter', seed, agent.id),
+      };
       const session: AgentSession = {
         step: (transcript, maxTokens) =>
           new Promise<string>((resolve, reject) => {

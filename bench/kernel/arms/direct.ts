@@ -85,7 +85,8 @@ export async function naiveChat(
       }
       if (status === 429) counters.rateLimited += 1;
       else counters.otherErrors += 1;
-      const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt) * (1 - 0.25 * context.random());
+      const backoff =
+        Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt) * (1 - 0.25 * context.random());
       attempt += 1;
       await sleep(Math.max(backoff, retryAfterMs(error)));
     }

@@ -28,7 +28,12 @@ export interface HydraSettings {
   agingMs?: number | undefined;
 }
 
-function recordFailure(error: unknown, request: ChatRequest, counters: RunCounters, meter: PromptMeter): void {
+function recordFailure(
+  error: unknown,
+  request: ChatRequest,
+  counters: RunCounters,
+  meter: PromptMeter,
+): void {
   const code = HydraError.isInstance(error) ? error.code : 'unknown';
   counters.wastedPromptTokens += meter.prompt(request.messages);
   if (code === 'provider_rate_limited') counters.rateLimited += 1;
@@ -37,9 +42,35 @@ function recordFailure(error: unknown, request: ChatRequest, counters: RunCounte
   else counters.otherErrors += 1;
 }
 
-/** The provider as the kernel sees it, with every request and failure counted on the side. */
-function metered(provider: ModelProvider, counters: RunCounters, meter: PromptMeter): ModelProvider {
-  const chat = async (request: ChatRequest, options?: CallOptions): Promise<Awaited<ReturnType<ModelProvider['chat']>>> => {
+/** CPU the kernel spends counting prompt tokens (inside its kernelCpuMs), to split that figure. */
+interface CountTiming {
+  ms: number;
+  calls: number;
+}
+
+/**
+ * The provider as the kernel sees it, with every request and failure counted on the side, and the time
+ * spent in `countTokens` (admission control's token counting) measured.
+ */
+function metered(
+  provider: ModelProvider,
+  counters: RunCounters,
+  meter: PromptMeter,
+  timing: CountTiming,
+): ModelProvider {
+  const countTokens: ModelProvider['countTokens'] = (request) => {
+    const started = performance.now();
+    try {
+      return provider.countTokens(request);
+    } finally {
+      timing.ms += performance.now() - started;
+      timing.calls += 1;
+    }
+  };
+  const chat = async (
+    request: ChatRequest,
+    options?: CallOptions,
+  ): Promise<Awaited<ReturnType<ModelProvider['chat']>>> => {
     counters.requests += 1;
     try {
       return await provider.chat(request, options);
@@ -61,6 +92,7 @@ function metered(provider: ModelProvider, counters: RunCounters, meter: PromptMe
     get(target, property) {
       if (property === 'chat') return chat;
       if (property === 'stream') return stream;
+      if (property === 'countTokens') return countTokens;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
@@ -77,13 +109,14 @@ export async function hydraArm(
     settings: { maxRetries: 0 },
     contextWindow: settings.contextWindow,
   });
+  const timing: CountTiming = { ms: 0, calls: 0 };
   const kernel = new Kernel({
     scheduler: {
       policy: settings.policy,
       ...(settings.timeSliceMs !== undefined ? { timeSliceMs: settings.timeSliceMs } : {}),
       ...(settings.agingMs !== undefined ? { agingMs: settings.agingMs } : {}),
     },
-    backends: [{ provider: metered(provider, counters, meter), slots: settings.slots }],
+    backends: [{ provider: metered(provider, counters, meter, timing), slots: settings.slots }],
     maxConcurrentAgents: 1000,
   });
   return {
@@ -116,11 +149,14 @@ export async function hydraArm(
         kernelCpuMs: stats.kernelCpuMs,
         syscalls,
         kernelCpuMsPerSyscall: syscalls === 0 ? 0 : stats.kernelCpuMs / syscalls,
+        // Of which: counting prompt tokens for admission (the rest is queueing, scheduling, bookkeeping).
+        countTokensMsPerSyscall: syscalls === 0 ? 0 : timing.ms / syscalls,
         preemptions: stats.syscalls.preemptions,
         retries: stats.syscalls.retries,
         escalations: stats.syscalls.escalations,
         contextOverflows: stats.syscalls.contextOverflows,
         llmWaitP99Ms: stats.waiting.llm.p99Ms,
+        kernelBusySlotMs: stats.backends[0]?.busySlotMs ?? 0,
       };
     },
   };
