@@ -16,6 +16,8 @@ import type { AgentRecord, StoredMessage } from './types.js';
 export type Summarizer = (input: {
   previousSummary: string;
   evicted: readonly StoredMessage[];
+  /** The summary must fit this many tokens. */
+  maxTokens: number;
 }) => Promise<string>;
 
 export interface CompactionReport {
@@ -86,14 +88,13 @@ export class AgentMemory {
     const inContext = await this.#service.messages(agent.inContextMessageIds);
     const system = await this.#service.systemPrompt(agent);
     const tokenizer = this.#options.model.tokenizer;
-    const fixed =
-      countChatTokens(tokenizer, [{ role: 'system', content: system }]) +
-      this.#reserve() +
-      SUMMARY_BUDGET_TOKENS;
     const window =
       targetTokens === undefined
         ? this.#options.model.contextWindow
         : Math.floor(targetTokens / this.#policy.compactTo);
+    const summaryBudget = summaryBudgetFor(this.#options.model.contextWindow);
+    const fixed =
+      countChatTokens(tokenizer, [{ role: 'system', content: system }]) + this.#reserve() + summaryBudget;
     const sized = inContext.map((message) => ({
       role: message.role,
       tokens: countChatTokens(tokenizer, [toChat(message)]) - 3,
@@ -111,7 +112,12 @@ export class AgentMemory {
     const evicted = inContext.slice(0, cut);
     const kept = inContext.slice(cut);
     const summarize = this.#options.summarizer ?? extractiveSummary;
-    const summary = await summarize({ previousSummary: agent.summary, evicted });
+    const drafted = await summarize({ previousSummary: agent.summary, evicted, maxTokens: summaryBudget });
+    // A summary over its budget would undo the compaction; keep its first part (recall still has everything).
+    const summary =
+      tokenizer.count(drafted) > summaryBudget
+        ? tokenizer.decode(tokenizer.encode(drafted).slice(0, summaryBudget))
+        : drafted;
     await this.#service.setSummary(
       this.agentId,
       summary,
@@ -171,8 +177,10 @@ export class AgentMemory {
   }
 }
 
-/** Tokens set aside for the summary message when planning an eviction. */
-const SUMMARY_BUDGET_TOKENS = 600;
+/** Tokens set aside for the summary: up to 600, and never more than a tenth of the window. */
+function summaryBudgetFor(contextWindow: number): number {
+  return Math.max(32, Math.min(600, Math.floor(contextWindow / 10)));
+}
 
 export function toChat(message: StoredMessage): ChatMessage {
   switch (message.role) {
@@ -200,7 +208,7 @@ export function toChat(message: StoredMessage): ChatMessage {
  * The fallback when no summarizer model is configured: keeps the previous summary and the first line of
  * each evicted message, trimmed. Nothing is lost either way: every message stays in recall memory.
  */
-export const extractiveSummary: Summarizer = async ({ previousSummary, evicted }) => {
+export const extractiveSummary: Summarizer = async ({ previousSummary, evicted, maxTokens }) => {
   const lines = evicted
     .filter((message) => message.role !== 'tool')
     .map(
@@ -208,16 +216,14 @@ export const extractiveSummary: Summarizer = async ({ previousSummary, evicted }
         `- ${message.role} (${message.createdAt.toISOString()}): ${message.content.split('\n')[0]?.slice(0, 160) ?? ''}`,
     );
   const combined = [previousSummary.trim(), ...lines].filter(Boolean).join('\n');
-  // Keep the newest part when the running summary grows long; older detail is in recall memory.
-  return combined.length > 4_000 ? combined.slice(combined.length - 4_000) : combined;
+  // Keep the newest part when the running summary grows long (about 4 characters a token); older detail is in recall memory.
+  const maxChars = maxTokens * 3;
+  return combined.length > maxChars ? combined.slice(combined.length - maxChars) : combined;
 };
 
 /** A summarizer that asks a model to fold the evicted messages into the previous summary. */
-export function llmSummarizer(
-  provider: Pick<ModelProvider, 'chat'>,
-  options: { maxTokens?: number } = {},
-): Summarizer {
-  return async ({ previousSummary, evicted }) => {
+export function llmSummarizer(provider: Pick<ModelProvider, 'chat'>): Summarizer {
+  return async ({ previousSummary, evicted, maxTokens }) => {
     const transcript = evicted
       .map(
         (message) =>
@@ -230,7 +236,7 @@ export function llmSummarizer(
           role: 'system',
           content:
             'You maintain the running summary of a conversation whose oldest messages leave the context window. ' +
-            'Fold the previous summary and the evicted messages into one concise summary (at most 300 words): goals, what happened, ' +
+            `Fold the previous summary and the evicted messages into one concise summary (at most ${Math.floor(maxTokens * 0.6)} words): goals, what happened, ` +
             'important details (keep names, numbers and identifiers verbatim), decisions, open questions. Write in the first person as the agent.',
         },
         {
@@ -238,7 +244,7 @@ export function llmSummarizer(
           content: `Previous summary:\n${previousSummary || '(none)'}\n\nEvicted messages:\n${transcript}`,
         },
       ],
-      maxTokens: options.maxTokens ?? 600,
+      maxTokens,
     });
     return response.message.content.trim();
   };
