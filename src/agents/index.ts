@@ -11,3 +11,4 @@ export {
   type AgentStopReason,
   type RunAgentOptions,
 } from './run-agent.js';
+export { runMemoryAgentTurn, type MemoryTurnOptions, type MemoryTurnResult, type SleeptimeReport } from './memory-agent.js';

@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 
+import { registerAgentsCommand } from './commands/agents.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerMemoryCommand } from './commands/memory.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSimModelCommand } from './commands/sim-model.js';
 import { EXIT, reportFailure } from './output.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerDoctorCommand(program);
   registerSimModelCommand(program);
+  registerAgentsCommand(program);
+  registerMemoryCommand(program);
   registerConfigCommand(program);
   return program;
 }

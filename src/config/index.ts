@@ -16,5 +16,7 @@ export {
   createConfiguredKernel,
   createConfiguredProvider,
   DEFAULT_BACKEND_SLOTS,
+  openConfiguredMemory,
+  openConfiguredStore,
   providerSettingsFor,
 } from './providers.js';

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 
 import { ConfigError } from '../errors/index.js';
 import { FileSnapshotStore, Kernel } from '../kernel/index.js';
+import { MemoryService } from '../memory/index.js';
+import { openStore, type Store } from '../store/index.js';
 import {
   createModelProvider,
   parseModelId,
@@ -68,4 +70,17 @@ export function createConfiguredKernel(
     }),
     snapshots: new FileSnapshotStore(join(cwd, config.dataDir, 'snapshots')),
   });
+}
+
+/** The configured store: the PostgreSQL server in `databaseUrl`, else embedded PGlite in `<dataDir>/data`. */
+export function openConfiguredStore(config: HydraConfig, cwd = process.cwd()): Promise<Store> {
+  return openStore({ databaseUrl: config.databaseUrl, dataDir: join(cwd, config.dataDir, 'data') });
+}
+
+/** Agent memory on the configured store, embedding archival passages with `memory.embeddingModel` if set. */
+export async function openConfiguredMemory(config: HydraConfig, store: Store): Promise<MemoryService> {
+  const embeddingModel = config.memory.embeddingModel;
+  if (!embeddingModel) return MemoryService.open(store);
+  const provider = await createModelProvider(embeddingModel, { settings: providerSettingsFor(config, embeddingModel) });
+  return MemoryService.open(store, { embedder: { embed: async (texts) => (await provider.embed(texts)).embeddings } });
 }

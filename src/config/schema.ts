@@ -54,6 +54,18 @@ const agentSchema = z
   })
   .strict();
 
+const memorySchema = z
+  .object({
+    /** Model id used to embed archival passages (e.g. openai:text-embedding-3-small); unset = full-text search only. */
+    embeddingModel: modelId.optional(),
+    /** Message buffer thresholds, as fractions of the context window. */
+    warnAt: z.number().gt(0).lt(1).default(0.75),
+    compactAt: z.number().gt(0).lte(1).default(0.9),
+    compactTo: z.number().gt(0).lt(1).default(0.7),
+  })
+  .strict()
+  .refine((memory) => memory.compactTo < memory.compactAt, { message: 'compactTo must be below compactAt', path: ['compactTo'] });
+
 /** The whole configuration, as validated from `hydra.config.*`, the environment and flags. */
 export const hydraConfigSchema = z
   .object({
@@ -63,6 +75,7 @@ export const hydraConfigSchema = z
     /** Per-model overrides keyed by model id. */
     models: z.record(z.string(), modelSettingsSchema).default({}),
     agent: agentSchema.default(agentSchema.parse({})),
+    memory: memorySchema.prefault({}),
     /** Scheduling, limits, retries and per-model backend slots: see docs/kernel.md. */
     kernel: kernelConfigSchema.prefault({}),
     /** PostgreSQL server; unset means the embedded store. Env: DATABASE_URL. */

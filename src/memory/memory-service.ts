@@ -37,7 +37,7 @@ import {
   type RecallQuery,
 } from './recall.js';
 import { compileSystemPrompt } from './render.js';
-import { toAgent, type AgentRow } from './rows.js';
+import { toAgent, toMessage, type AgentRow, type MessageRow } from './rows.js';
 import { MEMORY_MIGRATIONS } from './schema.js';
 import type { AgentRecord, MemoryBlock, Passage, StoredMessage } from './types.js';
 
@@ -225,6 +225,21 @@ export class MemoryService {
       }
       return stored;
     });
+  }
+
+  /** An agent's messages in the order they were written, from `offset`. */
+  async listMessages(agentId: string, options: { offset?: number; limit?: number } = {}): Promise<StoredMessage[]> {
+    const { rows } = await this.store.query<MessageRow>(
+      `select id, agent_id, role, content, tool_calls, tool_call_id, name, metadata, created_at from messages
+       where agent_id = $1 order by created_at, seq offset $2 limit $3`,
+      [agentId, options.offset ?? 0, options.limit ?? 1_000],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** Merges keys into an agent's metadata. */
+  async updateAgentMetadata(agentId: string, patch: Record<string, unknown>): Promise<void> {
+    await this.store.query(`update agents set metadata = metadata || $2::jsonb, updated_at = now() where id = $1`, [agentId, JSON.stringify(patch)]);
   }
 
   recallCount(agentId: string): Promise<number> {
