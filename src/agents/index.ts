@@ -11,4 +11,9 @@ export {
   type AgentStopReason,
   type RunAgentOptions,
 } from './run-agent.js';
-export { runMemoryAgentTurn, type MemoryTurnOptions, type MemoryTurnResult, type SleeptimeReport } from './memory-agent.js';
+export {
+  runMemoryAgentTurn,
+  type MemoryTurnOptions,
+  type MemoryTurnResult,
+  type SleeptimeReport,
+} from './memory-agent.js';

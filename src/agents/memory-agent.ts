@@ -1,5 +1,11 @@
 import type { AgentHandle, Kernel } from '../kernel/index.js';
-import { AgentMemory, llmSummarizer, memoryTools, type BufferPolicy, type MemoryService } from '../memory/index.js';
+import {
+  AgentMemory,
+  llmSummarizer,
+  memoryTools,
+  type BufferPolicy,
+  type MemoryService,
+} from '../memory/index.js';
 import type { FunctionTool } from '../tools/index.js';
 import { inMemoryConversation, runAgent, type AgentEvent, type AgentRunResult } from './run-agent.js';
 
@@ -39,14 +45,21 @@ export interface SleeptimeReport {
 export async function runMemoryAgentTurn(options: MemoryTurnOptions): Promise<MemoryTurnResult> {
   const { memory, agentId, kernel } = options;
   const agent = await memory.getAgent(agentId);
-  const model = options.model ?? (kernel.backends.some((backend) => backend.id === agent.model) ? agent.model : undefined);
+  const model =
+    options.model ??
+    (kernel.backends.some((backend) => backend.id === agent.model) ? agent.model : undefined);
   let agentMemory: AgentMemory | undefined;
   const handle = await kernel.acquireAgent(agent.id, {
-    compact: (request, overflow) => (agentMemory ? agentMemory.compactForOverflow(request, overflow) : Promise.resolve(undefined)),
+    compact: (request, overflow) =>
+      agentMemory ? agentMemory.compactForOverflow(request, overflow) : Promise.resolve(undefined),
   });
   try {
     const provider = handle.asProvider(model);
-    agentMemory = new AgentMemory(memory, agent.id, { model: provider, summarizer: llmSummarizer(provider), policy: options.policy });
+    agentMemory = new AgentMemory(memory, agent.id, {
+      model: provider,
+      summarizer: llmSummarizer(provider),
+      policy: options.policy,
+    });
     const result = await runAgent({
       provider,
       goal: options.message,
@@ -89,7 +102,10 @@ const SLEEPTIME_INSTRUCTIONS =
   '(archival_memory_insert). When done, reply with one line saying what you changed.';
 
 /** Reviews the messages since the last pass and lets a background agent reorganise the shared memory. */
-async function runSleeptimePass(options: MemoryTurnOptions, model: string | undefined): Promise<SleeptimeReport> {
+async function runSleeptimePass(
+  options: MemoryTurnOptions,
+  model: string | undefined,
+): Promise<SleeptimeReport> {
   const { memory, agentId, kernel } = options;
   const agent = await memory.getAgent(agentId);
   const processed = metadataNumber(agent.metadata, PROCESSED_KEY);

@@ -81,6 +81,10 @@ export function openConfiguredStore(config: HydraConfig, cwd = process.cwd()): P
 export async function openConfiguredMemory(config: HydraConfig, store: Store): Promise<MemoryService> {
   const embeddingModel = config.memory.embeddingModel;
   if (!embeddingModel) return MemoryService.open(store);
-  const provider = await createModelProvider(embeddingModel, { settings: providerSettingsFor(config, embeddingModel) });
-  return MemoryService.open(store, { embedder: { embed: async (texts) => (await provider.embed(texts)).embeddings } });
+  const provider = await createModelProvider(embeddingModel, {
+    settings: providerSettingsFor(config, embeddingModel),
+  });
+  return MemoryService.open(store, {
+    embedder: { embed: async (texts) => (await provider.embed(texts)).embeddings },
+  });
 }

@@ -64,7 +64,10 @@ const memorySchema = z
     compactTo: z.number().gt(0).lt(1).default(0.7),
   })
   .strict()
-  .refine((memory) => memory.compactTo < memory.compactAt, { message: 'compactTo must be below compactAt', path: ['compactTo'] });
+  .refine((memory) => memory.compactTo < memory.compactAt, {
+    message: 'compactTo must be below compactAt',
+    path: ['compactTo'],
+  });
 
 /** The whole configuration, as validated from `hydra.config.*`, the environment and flags. */
 export const hydraConfigSchema = z

@@ -228,7 +228,10 @@ export class MemoryService {
   }
 
   /** An agent's messages in the order they were written, from `offset`. */
-  async listMessages(agentId: string, options: { offset?: number; limit?: number } = {}): Promise<StoredMessage[]> {
+  async listMessages(
+    agentId: string,
+    options: { offset?: number; limit?: number } = {},
+  ): Promise<StoredMessage[]> {
     const { rows } = await this.store.query<MessageRow>(
       `select id, agent_id, role, content, tool_calls, tool_call_id, name, metadata, created_at from messages
        where agent_id = $1 order by created_at, seq offset $2 limit $3`,
@@ -239,7 +242,10 @@ export class MemoryService {
 
   /** Merges keys into an agent's metadata. */
   async updateAgentMetadata(agentId: string, patch: Record<string, unknown>): Promise<void> {
-    await this.store.query(`update agents set metadata = metadata || $2::jsonb, updated_at = now() where id = $1`, [agentId, JSON.stringify(patch)]);
+    await this.store.query(
+      `update agents set metadata = metadata || $2::jsonb, updated_at = now() where id = $1`,
+      [agentId, JSON.stringify(patch)],
+    );
   }
 
   recallCount(agentId: string): Promise<number> {

@@ -163,7 +163,7 @@ async function checkDatabase(config: HydraConfig): Promise<CheckResult> {
     return {
       name: 'database',
       status: 'info',
-      detail: 'DATABASE_URL not set: Hydra will use its embedded store in ' + config.dataDir,
+      detail: `DATABASE_URL not set: Hydra uses its embedded PGlite store in ${config.dataDir}/data`,
     };
   }
   const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: TIMEOUT_MS });
