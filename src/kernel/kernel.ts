@@ -9,7 +9,7 @@ import { NodeRouter, type NodeRegistry } from './node-registry.js';
 import { CapacityResource, LlmBackend, type LlmBackendOptions } from './resources.js';
 import { createScheduler, type QueuedItem, type Scheduler } from './schedulers/index.js';
 import { InMemorySnapshotStore, type GenerationSnapshot, type SnapshotStore } from './snapshots.js';
-import { SampleWindow, type KernelStats } from './stats.js';
+import { KernelMetrics, type KernelStats } from './stats.js';
 import {
   SYSCALL_TYPES,
   type KernelEventMap,
@@ -67,27 +67,10 @@ export class Kernel implements KernelPort {
   readonly #agents = new Set<string>();
   readonly #agentWaiters: Array<() => void> = [];
   readonly #roomWaiters: Array<() => void> = [];
-  readonly #waiting = Object.fromEntries(SYSCALL_TYPES.map((type) => [type, new SampleWindow()])) as Record<
-    SyscallType,
-    SampleWindow
-  >;
-  readonly #turnaround = Object.fromEntries(
-    SYSCALL_TYPES.map((type) => [type, new SampleWindow()]),
-  ) as Record<SyscallType, SampleWindow>;
-  readonly #tokens = new Map<string, { in: number; out: number }>();
-  readonly #counters = {
-    submitted: 0,
-    done: 0,
-    failed: 0,
-    preemptions: 0,
-    retries: 0,
-    escalations: 0,
-    contextOverflows: 0,
-  };
+  readonly metrics = new KernelMetrics();
   #queued = 0;
   #sequence = 0;
   #nextId = 0;
-  #cpuMs = 0;
   #wakeTimer: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
   #closed = false;
 
@@ -154,17 +137,12 @@ export class Kernel implements KernelPort {
 
   /** Counts a model call refused by admission control (it was never sent). */
   noteContextOverflow(): void {
-    this.#counters.contextOverflows++;
+    this.metrics.count('contextOverflows');
   }
 
   /** Accounts time spent in kernel code; agent handles wrap their synchronous preparation in it too. */
   measure<T>(work: () => T): T {
-    const started = performance.now();
-    try {
-      return work();
-    } finally {
-      this.#cpuMs += performance.now() - started;
-    }
+    return this.metrics.measure(work);
   }
 
   /** Queues a syscall and resolves with its result. Used by agent handles. */
@@ -200,7 +178,7 @@ export class Kernel implements KernelPort {
           item: this.#item(info, createdAt, ++this.#sequence),
         };
         this.#entries.set(id, entry);
-        this.#counters.submitted++;
+        this.metrics.count('submitted');
         spec.signal?.addEventListener('abort', () => this.#cancel(entry, spec.signal?.reason), {
           once: true,
         });
@@ -213,35 +191,17 @@ export class Kernel implements KernelPort {
   }
 
   stats(): KernelStats {
-    const finished = this.#counters.done + this.#counters.failed;
-    const byAgent = Object.fromEntries(this.#tokens);
-    let tokensIn = 0;
-    let tokensOut = 0;
-    for (const usage of this.#tokens.values()) {
-      tokensIn += usage.in;
-      tokensOut += usage.out;
-    }
-    return {
+    return this.metrics.snapshot({
       agents: {
         active: this.#agents.size,
         waiting: this.#agentWaiters.length,
         max: this.config.maxConcurrentAgents,
       },
-      syscalls: {
-        ...this.#counters,
-        submitted: this.#counters.submitted,
-        running: this.#entries.size - this.#queued,
-        queued: this.#queued,
-      },
+      running: this.#entries.size - this.#queued,
+      queued: this.#queued,
       queueDepth: Object.fromEntries(
         SYSCALL_TYPES.map((type) => [type, this.#schedulers[type].size]),
       ) as Record<SyscallType, number>,
-      waiting: Object.fromEntries(
-        SYSCALL_TYPES.map((type) => [type, this.#waiting[type].summary()]),
-      ) as KernelStats['waiting'],
-      turnaround: Object.fromEntries(
-        SYSCALL_TYPES.map((type) => [type, this.#turnaround[type].summary()]),
-      ) as KernelStats['turnaround'],
       backends: this.backends.map((backend) => ({
         id: backend.id,
         slots: backend.limit,
@@ -250,10 +210,7 @@ export class Kernel implements KernelPort {
         busySlotMs: backend.busyMs,
         requests: backend.completed,
       })),
-      tokens: { byAgent, in: tokensIn, out: tokensOut },
-      kernelCpuMs: this.#cpuMs,
-      kernelCpuMsPerSyscall: finished === 0 ? 0 : this.#cpuMs / finished,
-    };
+    });
   }
 
   /**
@@ -338,7 +295,7 @@ export class Kernel implements KernelPort {
     info.attempts++;
     if (info.startedAt === undefined) {
       info.startedAt = this.now();
-      this.#waiting[spec.type].add(info.startedAt - info.createdAt);
+      this.metrics.started(spec.type, info.startedAt - info.createdAt);
     }
     this.#emit('syscall-started', () => ({ syscall: { ...info } }));
     const signal = entry.controller.signal;
@@ -358,7 +315,7 @@ export class Kernel implements KernelPort {
   #onOutcome(entry: Entry, outcome: RunOutcome): void {
     if (outcome.kind === 'preempted') {
       this.#release(entry, entry.spec.cost);
-      this.#counters.preemptions++;
+      this.metrics.count('preemptions');
       entry.info.preemptions++;
       entry.info.status = 'preempted';
       this.#emit('syscall-preempted', () => ({
@@ -375,7 +332,7 @@ export class Kernel implements KernelPort {
       this.#enqueue(entry);
     } else {
       this.#release(entry, (outcome.tokensIn ?? 0) + (outcome.tokensOut ?? 0) || entry.spec.cost);
-      this.#account(entry.info.agentId, outcome.tokensIn ?? 0, outcome.tokensOut ?? 0);
+      this.metrics.account(entry.info.agentId, outcome.tokensIn ?? 0, outcome.tokensOut ?? 0);
       this.#finish(entry, 'done');
       entry.resolve(outcome.value);
     }
@@ -391,7 +348,7 @@ export class Kernel implements KernelPort {
       if (entry.info.attempts < policy.maxAttempts) {
         const retryAfterMs = (failure as { retryAfterMs?: number }).retryAfterMs;
         const delayMs = backoffDelay(entry.info.attempts, policy, this.#random, retryAfterMs);
-        this.#counters.retries++;
+        this.metrics.count('retries');
         entry.info.status = 'retrying';
         this.#emit('syscall-retry', () => ({ syscall: { ...entry.info }, error: failure, delayMs }));
         entry.retryTimer = setTimeout(() => {
@@ -411,7 +368,7 @@ export class Kernel implements KernelPort {
           data: { syscallId: entry.info.id, target: entry.info.target },
         },
       );
-      this.#counters.escalations++;
+      this.metrics.count('escalations');
       this.#emit('escalation', () => ({ syscall: { ...entry.info, error: escalation }, error: escalation }));
       this.#fail(entry, escalation);
     } else {
@@ -448,19 +405,10 @@ export class Kernel implements KernelPort {
     const { info } = entry;
     info.status = status;
     info.finishedAt = this.now();
-    this.#turnaround[entry.spec.type].add(info.finishedAt - info.createdAt);
-    this.#counters[status]++;
+    this.metrics.finished(entry.spec.type, status, info.finishedAt - info.createdAt);
     this.#entries.delete(info.id);
     this.#emit('syscall-finished', () => ({ syscall: { ...info } }));
     this.#roomWaiters.shift()?.();
-  }
-
-  #account(agentId: string, tokensIn: number, tokensOut: number): void {
-    if (tokensIn === 0 && tokensOut === 0) return;
-    const usage = this.#tokens.get(agentId) ?? { in: 0, out: 0 };
-    usage.in += tokensIn;
-    usage.out += tokensOut;
-    this.#tokens.set(agentId, usage);
   }
 
   async #waitForRoom(): Promise<void> {
