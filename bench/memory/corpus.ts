@@ -1,7 +1,8 @@
 /**
  * Seeded synthetic memory contents: passages, conversation messages and search queries drawn from one
  * vocabulary of a few hundred ordinary English content words (no stop words), with Zipf-distributed word
- * frequencies (s = 0.8; natural text is steeper, but most of its head is stop words, which full-text search drops). Everything is a pure function of the seed.
+ * frequencies (s = 0.8; natural text is steeper, but most of its head is stop words, which full-text
+ * search drops). Everything is a pure function of the seed.
  */
 
 /** mulberry32: a small, fast, seedable PRNG (returns [0, 1)). */
@@ -251,7 +252,12 @@ export function recallQueries(seed: number, count: number, first: Date, last: Da
   const words = new ZipfWords(seed);
   const random = words.random;
   const span = last.getTime() - first.getTime();
-  const roleSets: Array<RecallQuerySpec['roles']> = [['user', 'assistant'], ['user'], ['assistant'], ['tool']];
+  const roleSets: Array<RecallQuerySpec['roles']> = [
+    ['user', 'assistant'],
+    ['user'],
+    ['assistant'],
+    ['tool'],
+  ];
   return Array.from({ length: count }, (_, index) => {
     const query = words.distinct(between(random, 2, 3)).join(' ');
     const days = between(random, 7, 90);

@@ -56,10 +56,15 @@ export function postgresStore(url: string): BenchStore {
 
 const SERVICES = fileURLToPath(new URL('../../scripts/services.mjs', import.meta.url));
 
-function services(command: 'start' | 'stop' | 'env'): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+function services(
+  command: 'start' | 'stop' | 'env',
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [SERVICES, command], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) =>
-      done({ ok: !error, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [SERVICES, command],
+      { encoding: 'utf8', timeout: 120_000 },
+      (error, stdout, stderr) => done({ ok: !error, stdout, stderr }),
     );
   });
 }
@@ -98,4 +103,13 @@ export async function postgresServer(): Promise<ServerChoice> {
       await services('stop');
     },
   };
+}
+
+/** Whether the planner has column statistics for a table (ANALYZE, or autovacuum's, ever ran on it). */
+export async function hasStatistics(store: Store, table: string): Promise<boolean> {
+  const { rows } = await store.query<{ n: number }>(
+    `select count(*)::int as n from pg_stats where tablename = $1 and schemaname = current_schema()`,
+    [table],
+  );
+  return (rows[0]?.n ?? 0) > 0;
 }

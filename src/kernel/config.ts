@@ -10,6 +10,8 @@ export const kernelConfigSchema = z
         policy: z.enum(SCHEDULER_POLICIES).default('las'),
         /** Preempt a streaming generation after this long when others wait (needs a prefill-capable model). */
         timeSliceMs: z.number().int().positive().optional(),
+        /** How long a preempted generation's slot stays reserved while the server notices the cut. */
+        preemptionGraceMs: z.number().int().nonnegative().default(25),
         /** Priority policy: one priority level gained per this many ms of waiting. */
         agingMs: z.number().positive().default(1_000),
         /** LAS policy: a syscall waiting this long runs next regardless of attained service. */

@@ -305,16 +305,24 @@ export class Kernel implements KernelPort {
     );
   }
 
-  #release(entry: Entry, actualCost: number): void {
+  /** Frees the entry's resource, now or after `delayMs` (the slot stays busy meanwhile). */
+  #release(entry: Entry, actualCost: number, delayMs = 0): void {
     const heldMs = performance.now() - entry.heldSince;
-    entry.spec.resource.release(heldMs, entry.spec.cost, actualCost);
+    const { resource, cost } = entry.spec;
     if (entry.spec.type === 'llm') this.#schedulers.llm.recordService(entry.info.agentId, heldMs);
     entry.onReleased?.();
+    if (delayMs <= 0) return resource.release(heldMs, cost, actualCost);
+    setTimeout(() => {
+      resource.release(heldMs + delayMs, cost, actualCost);
+      this.#pump();
+    }, delayMs).unref();
   }
 
   #onOutcome(entry: Entry, outcome: RunOutcome): void {
     if (outcome.kind === 'preempted') {
-      this.#release(entry, entry.spec.cost);
+      // The server frees a cut-off generation's slot only once it notices the closed connection; reusing the
+      // slot at once would meet a full server (a 429 on endpoints that reject instead of queueing).
+      this.#release(entry, entry.spec.cost, this.config.scheduler.preemptionGraceMs);
       this.metrics.count('preemptions');
       entry.info.preemptions++;
       entry.info.status = 'preempted';

@@ -33,12 +33,19 @@ export async function insertPassage(
       vector,
     ],
   );
+  await db.query(`update agents set passage_count = passage_count + 1 where id = $1`, [agentId]);
+  if (tags.length > 0) {
+    await db.query(
+      `insert into agent_passage_tags (agent_id, tag) select $1, unnest($2::text[]) on conflict do nothing`,
+      [agentId, tags],
+    );
+  }
   return toPassage(rows[0] as PassageRow);
 }
 
 export async function countPassages(db: SqlExecutor, agentId: string): Promise<number> {
   const { rows } = await db.query<{ count: string | number }>(
-    `select count(*) as count from passages where agent_id = $1`,
+    `select passage_count as count from agents where id = $1`,
     [agentId],
   );
   return Number(rows[0]?.count ?? 0);
@@ -46,7 +53,7 @@ export async function countPassages(db: SqlExecutor, agentId: string): Promise<n
 
 export async function passageTags(db: SqlExecutor, agentId: string): Promise<string[]> {
   const { rows } = await db.query<{ tag: string }>(
-    `select distinct unnest(tags) as tag from passages where agent_id = $1 order by tag`,
+    `select tag from agent_passage_tags where agent_id = $1 order by tag`,
     [agentId],
   );
   return rows.map((row) => row.tag);
@@ -126,7 +133,7 @@ export async function searchArchival(
   const textRows = search.query.trim()
     ? (
         await db.query<PassageRow & { rank: number }>(
-          `select id, agent_id, text, tags, created_at, ts_rank_cd(tsv, q) as rank
+          `select id, agent_id, text, tags, created_at, ts_rank(tsv, q) as rank
            from passages, websearch_to_tsquery('english', $${textParams.length}) q
            where ${filter} and tsv @@ q order by rank desc, created_at desc limit ${candidates}`,
           textParams,
@@ -136,6 +143,12 @@ export async function searchArchival(
 
   let vectorRows: PassageRow[] = [];
   if (queryEmbedding && queryEmbedding.length > 0) {
+    if (capabilities.vector && where.length > 1) {
+      // An HNSW scan returns its nearest candidates before filters apply, so a selective tag or date filter
+      // can leave fewer than top_k; pgvector's iterative scan keeps searching until enough pass (needs a
+      // transaction: the caller runs filtered searches in one).
+      await db.query(`set local hnsw.iterative_scan = strict_order`);
+    }
     const dims = queryEmbedding.length;
     const vectorParams = [
       ...params,

@@ -270,12 +270,20 @@ export class MemoryService {
   ): Promise<Passage> {
     const embedding = this.embedder ? (await this.embedder.embed([text]))[0] : undefined;
     if (embedding) await ensureVectorIndex(this.store, this.store.capabilities, embedding.length);
-    return insertPassage(this.store, this.store.capabilities, agentId, text, tags, embedding, at);
+    return this.store.transaction((tx) =>
+      insertPassage(tx, this.store.capabilities, agentId, text, tags, embedding, at),
+    );
   }
 
   async searchArchival(agentId: string, query: ArchivalQuery): Promise<ArchivalPage> {
     const embedding =
       this.embedder && query.query.trim() ? (await this.embedder.embed([query.query]))[0] : undefined;
+    const filtered = (query.tags?.length ?? 0) > 0 || query.start !== undefined || query.end !== undefined;
+    if (embedding && filtered && this.store.capabilities.vector) {
+      return this.store.transaction((tx) =>
+        searchArchival(tx, this.store.capabilities, agentId, query, embedding),
+      );
+    }
     return searchArchival(this.store, this.store.capabilities, agentId, query, embedding);
   }
 

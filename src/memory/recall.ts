@@ -37,6 +37,11 @@ export async function appendMessages(
     );
     stored.push(toMessage(rows[0] as MessageRow));
   }
+  if (stored.length > 0)
+    await db.query(`update agents set message_count = message_count + $2 where id = $1`, [
+      agentId,
+      stored.length,
+    ]);
   return stored;
 }
 
@@ -51,9 +56,12 @@ export async function messagesById(db: SqlExecutor, ids: readonly string[]): Pro
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** Counting every match of a broad query is as slow as the search; beyond this, totals mean "more than". */
+export const RECALL_COUNT_CAP = 1_000;
+
 export async function countMessages(db: SqlExecutor, agentId: string): Promise<number> {
   const { rows } = await db.query<{ count: string | number }>(
-    `select count(*) as count from messages where agent_id = $1`,
+    `select message_count as count from agents where id = $1`,
     [agentId],
   );
   return Number(rows[0]?.count ?? 0);
@@ -70,6 +78,7 @@ export interface RecallQuery {
 
 export interface RecallPage {
   results: Array<StoredMessage & { rank?: number }>;
+  /** Matching messages, counted up to RECALL_COUNT_CAP + 1 (more than the cap means "over 1,000"). */
   total: number;
   page: number;
   pages: number;
@@ -104,9 +113,9 @@ export async function searchRecall(
     where.push(`m.created_at <= $${params.length}`);
   }
   const filter = where.join(' and ');
-  const rank = text ? `ts_rank_cd(m.tsv, websearch_to_tsquery('english', $2))` : '0';
+  const rank = text ? `ts_rank(m.tsv, websearch_to_tsquery('english', $2))` : '0';
   const { rows: counted } = await db.query<{ total: string | number }>(
-    `select count(*) as total from messages m where ${filter}`,
+    `select count(*) as total from (select 1 from messages m where ${filter} limit ${RECALL_COUNT_CAP + 1}) capped`,
     params,
   );
   const total = Number(counted[0]?.total ?? 0);

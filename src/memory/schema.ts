@@ -92,4 +92,30 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
       await tx.query(`create index passages_tags on passages using gin (tags)`);
     },
   },
+  {
+    component: 'memory',
+    version: 2,
+    description: 'per-agent message and passage counts, archival tag list, recall index by role and time',
+    async up(tx) {
+      // Compiling a system prompt reads these before every model call; counting 100k rows each time cost 100+ ms.
+      await tx.query(`alter table agents add column message_count bigint not null default 0`);
+      await tx.query(`alter table agents add column passage_count bigint not null default 0`);
+      await tx.query(
+        `update agents a set message_count = (select count(*) from messages m where m.agent_id = a.id)`,
+      );
+      await tx.query(
+        `update agents a set passage_count = (select count(*) from passages p where p.agent_id = a.id)`,
+      );
+      await tx.query(`
+        create table agent_passage_tags (
+          agent_id text not null references agents (id) on delete cascade,
+          tag text not null,
+          primary key (agent_id, tag)
+        )`);
+      await tx.query(
+        `insert into agent_passage_tags select distinct agent_id, unnest(tags) from passages on conflict do nothing`,
+      );
+      await tx.query(`create index messages_agent_role_time on messages (agent_id, role, created_at, seq)`);
+    },
+  },
 ];

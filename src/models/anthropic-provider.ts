@@ -231,6 +231,7 @@ export class AnthropicProvider implements ModelProvider {
         message: apiError.apiMessage ?? apiError.message,
         code: apiError.type ?? undefined,
         retryAfter: apiError.headers?.get('retry-after'),
+        retryAfterMs: apiError.headers?.get('retry-after-ms'),
       }),
     });
   }

@@ -222,6 +222,7 @@ export class OpenAIProvider implements ModelProvider {
         message: wireErrorMessage(apiError),
         code: typeof apiError.code === 'string' ? apiError.code : undefined,
         retryAfter: apiError.headers?.get('retry-after'),
+        retryAfterMs: apiError.headers?.get('retry-after-ms'),
       }),
     });
   }

@@ -15,6 +15,7 @@ export interface HttpFailure {
   /** The provider's own error code or type, e.g. `context_length_exceeded` or `rate_limit_error`. */
   code?: string | undefined;
   retryAfter?: string | null | undefined;
+  retryAfterMs?: string | null | undefined;
 }
 
 const CONTEXT_OVERFLOW =
@@ -31,7 +32,7 @@ export function errorFromHttpFailure(failure: HttpFailure, cause?: unknown): Pro
   if (status === 429) {
     return new RateLimitError(`${providerId} rate-limited the request (HTTP 429): ${message}`, {
       ...base,
-      retryAfterMs: parseRetryAfter(failure.retryAfter),
+      retryAfterMs: millisecondsHeader(failure.retryAfterMs) ?? parseRetryAfter(failure.retryAfter),
     });
   }
   if (
@@ -159,4 +160,10 @@ function causeMessage(cause: unknown): string {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+function millisecondsHeader(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const milliseconds = Number(value);
+  return Number.isFinite(milliseconds) && milliseconds >= 0 ? milliseconds : undefined;
 }

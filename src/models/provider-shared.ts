@@ -41,6 +41,8 @@ export interface SdkErrorContext<ApiError extends Error> {
     message: string;
     code: string | undefined;
     retryAfter: string | null | undefined;
+    /** The millisecond variant OpenAI and Anthropic send, preferred when present. */
+    retryAfterMs?: string | null | undefined;
   };
 }
 
@@ -56,9 +58,9 @@ export function mapSdkError<ApiError extends Error>(
     return timeoutFailure(providerId, options.timeoutMs ?? context.timeoutMs, error);
   if (error instanceof classes.connection) return connectionFailure(providerId, context.baseUrl, error);
   if (error instanceof classes.api) {
-    const { status, message, code, retryAfter } = context.describe(error);
+    const { status, message, code, retryAfter, retryAfterMs } = context.describe(error);
     if (status !== undefined)
-      return errorFromHttpFailure({ providerId, status, message, code, retryAfter }, error);
+      return errorFromHttpFailure({ providerId, status, message, code, retryAfter, retryAfterMs }, error);
   }
   return ensureHydraError(providerId, error);
 }

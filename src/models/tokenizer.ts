@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
@@ -18,11 +20,36 @@ function encoderFor(encoding: TokenizerEncoding): Tiktoken {
   return encoder;
 }
 
+// Agents resend the same texts every turn, often as fresh strings (read back from the store, rebuilt by a
+// memory manager), so counts are also remembered by content: hashing a text costs microseconds, BPE-encoding
+// it a hundred times more. Short texts are cheap to encode and skip the cache. Bounded, least recently used.
+const CACHED_MIN_LENGTH = 256;
+const COUNT_CACHE_ENTRIES = 50_000;
+const countCaches = new Map<TokenizerEncoding, Map<string, number>>();
+
+function countWithCache(encoding: TokenizerEncoding, text: string): number {
+  if (text.length < CACHED_MIN_LENGTH)
+    return text.length === 0 ? 0 : encoderFor(encoding).encode(text, 'all').length;
+  let cache = countCaches.get(encoding);
+  if (!cache) countCaches.set(encoding, (cache = new Map()));
+  const key = createHash('sha1').update(text).digest('base64');
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    cache.delete(key);
+    cache.set(key, cached);
+    return cached;
+  }
+  const count = encoderFor(encoding).encode(text, 'all').length;
+  cache.set(key, count);
+  if (cache.size > COUNT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  return count;
+}
+
 export function createTokenizer(encoding: TokenizerEncoding, exact: boolean): Tokenizer {
   return {
     encoding,
     exact,
-    count: (text) => (text.length === 0 ? 0 : encoderFor(encoding).encode(text, 'all').length),
+    count: (text) => countWithCache(encoding, text),
     encode: (text) => encoderFor(encoding).encode(text, 'all'),
     decode: (tokens) => encoderFor(encoding).decode(tokens),
   };

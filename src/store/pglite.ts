@@ -12,6 +12,9 @@ import type { SqlResult, StoreCapabilities } from './types.js';
 /** Where the embedded store lives unless told otherwise (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.hydra/data';
 
+/** Changed rows that trigger the store's own VACUUM (ANALYZE) (and at least a fifth of all rows after that). */
+const MIN_MAINTENANCE_ROWS = 1_000;
+
 export interface PgliteStoreOptions {
   /** The data directory; created if missing. Default `.hydra/data`. */
   dataDir?: string | undefined;
@@ -27,10 +30,13 @@ function toResult<Row>(result: Results<Row>): SqlResult<Row> {
   return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
 }
 
-function rawExecutor(db: PGlite | Transaction): RawExecutor {
+function rawExecutor(db: PGlite | Transaction, onChanged: (rows: number) => void): RawExecutor {
   return {
-    query: async <Row extends object>(sql: string, params: readonly unknown[]) =>
-      toResult<Row>(await db.query<Row>(sql, [...params])),
+    query: async <Row extends object>(sql: string, params: readonly unknown[]) => {
+      const result = toResult<Row>(await db.query<Row>(sql, [...params]));
+      if (result.rowCount > 0) onChanged(result.rowCount);
+      return result;
+    },
     exec: async (sql: string) => {
       await db.exec(sql);
     },
@@ -65,6 +71,12 @@ export class PgliteStore extends BaseStore {
   readonly dataDir: string;
   readonly #db: PGlite;
   readonly #lock: DataDirLock;
+  // PGlite has no autovacuum: without statistics the planner ignores indexes (a 100k-row vector search
+  // scans everything) and full-text indexes' pending lists are never merged. So the store keeps count of
+  // changed rows and runs VACUUM (ANALYZE) itself once enough have changed.
+  #changedRows = 0;
+  #maintenanceThreshold = MIN_MAINTENANCE_ROWS;
+  #maintenance: Promise<void> | undefined;
 
   private constructor(db: PGlite, dataDir: string, capabilities: StoreCapabilities, lock: DataDirLock) {
     super(dataDir, capabilities);
@@ -93,7 +105,9 @@ export class PgliteStore extends BaseStore {
     try {
       db = await PGlite.create({ dataDir, extensions: { vector }, parsers: PARSERS });
       const capabilities = await detectVector(db);
-      return new PgliteStore(db, dataDir, capabilities, lock);
+      const store = new PgliteStore(db, dataDir, capabilities, lock);
+      await store.#analyzeIfNeverAnalyzed();
+      return store;
     } catch (error) {
       await db?.close().catch(() => undefined);
       lock.release();
@@ -106,20 +120,65 @@ export class PgliteStore extends BaseStore {
     }
   }
 
-  protected runQuery<Row extends object>(sql: string, params: readonly unknown[]): Promise<SqlResult<Row>> {
-    return rawExecutor(this.#db).query<Row>(sql, params);
+  protected async runQuery<Row extends object>(
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<SqlResult<Row>> {
+    const result = await rawExecutor(this.#db, this.#noteChanges).query<Row>(sql, params);
+    this.#maintainIfDue();
+    return result;
   }
 
   protected runExec(sql: string): Promise<void> {
-    return rawExecutor(this.#db).exec(sql);
+    return rawExecutor(this.#db, this.#noteChanges).exec(sql);
   }
 
-  protected runTransaction<T>(work: (raw: RawExecutor) => Promise<T>): Promise<T> {
+  protected async runTransaction<T>(work: (raw: RawExecutor) => Promise<T>): Promise<T> {
     // PGlite's transaction(): BEGIN, work, COMMIT awaited before it resolves; ROLLBACK and rethrow on error.
-    return this.#db.transaction((tx) => work(rawExecutor(tx)));
+    const result = await this.#db.transaction((tx) => work(rawExecutor(tx, this.#noteChanges)));
+    this.#maintainIfDue();
+    return result;
+  }
+
+  /** Resolves when any VACUUM (ANALYZE) the store started on its own has finished. */
+  async maintenanceIdle(): Promise<void> {
+    await this.#maintenance;
+  }
+
+  readonly #noteChanges = (rows: number): void => {
+    this.#changedRows += rows;
+  };
+
+  #maintainIfDue(): void {
+    if (this.#maintenance || this.#changedRows < this.#maintenanceThreshold) return;
+    this.#changedRows = 0;
+    // Started after the current call returns; it queues behind other work on PGlite's single connection.
+    this.#maintenance = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await this.exec('vacuum (analyze)');
+        const { rows } = await this.query<{ total: number | null }>(
+          `select sum(greatest(reltuples, 0))::float8 as total from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace`,
+        );
+        this.#maintenanceThreshold = Math.max(MIN_MAINTENANCE_ROWS, Math.floor(0.2 * (rows[0]?.total ?? 0)));
+      } catch {
+        // Maintenance is an optimisation: a closed store or a busy moment must not surface as an error.
+      } finally {
+        this.#maintenance = undefined;
+      }
+    })();
+  }
+
+  /** A store written by an older Hydra, or killed before maintenance ran, may hold tables never analyzed. */
+  async #analyzeIfNeverAnalyzed(): Promise<void> {
+    const { rows } = await this.#db.query<{ stale: boolean }>(
+      `select exists (select 1 from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace and reltuples < 0 and relpages > 0) as stale`,
+    );
+    if (rows[0]?.stale) await this.#db.exec('analyze');
   }
 
   protected async closeDriver(): Promise<void> {
+    await this.#maintenance;
     try {
       await this.#db.close();
     } finally {

@@ -21,8 +21,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function simulated(): Promise<{ sim: SimModelServer; provider: ModelProvider }> {
-  const sim = new SimModelServer(SIM);
+async function simulated(
+  extra: SimModelOptions = {},
+): Promise<{ sim: SimModelServer; provider: ModelProvider }> {
+  const sim = new SimModelServer({ ...SIM, ...extra });
   const { url } = await sim.start(0);
   cleanups.push(() => sim.stop());
   return {
@@ -96,6 +98,16 @@ describe('preemption', () => {
     await asker.chat(SHORT);
     await reading;
     expect(streamed).toBe(expected);
+  });
+
+  it('gives the server time to free a cut-off slot, so a rejecting server never answers 429', async () => {
+    const { sim, provider } = await simulated({ overflow: 'reject' });
+    const kernel = kernelOn(provider);
+    const agents = await Promise.all(['a', 'b', 'c', 'd'].map((id) => kernel.acquireAgent(id)));
+    await Promise.all(agents.map((agent, index) => agent.chat(index % 2 ? SHORT : LONG)));
+    expect(kernel.stats().syscalls.preemptions).toBeGreaterThanOrEqual(1);
+    expect(sim.stats().rejected).toBe(0);
+    expect(kernel.stats().syscalls.retries).toBe(0);
   });
 
   it('does not preempt when nobody is waiting', async () => {

@@ -92,3 +92,28 @@ describe('PgliteStore specifics', () => {
     }
   }, 60_000);
 });
+
+describe('PgliteStore maintenance', () => {
+  it('analyzes tables itself once enough rows changed, so the planner can use indexes', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hydra-pglite-maintenance-'));
+    const store = await PgliteStore.open({ dataDir });
+    try {
+      await store.exec('create table notes (id integer primary key, body text)');
+      const stats = async (): Promise<number> =>
+        Number(
+          (await store.query<{ reltuples: number }>(`select reltuples from pg_class where relname = 'notes'`))
+            .rows[0]?.reltuples,
+        );
+      expect(await stats()).toBeLessThan(0); // never analyzed
+      await store.transaction(async (tx) => {
+        for (let id = 0; id < 1_200; id++)
+          await tx.query('insert into notes values ($1, $2)', [id, `note ${id}`]);
+      });
+      await store.maintenanceIdle();
+      expect(await stats()).toBe(1_200);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
