@@ -3,9 +3,13 @@
  * @module
  */
 export {
+  costOf,
   inMemoryConversation,
   runAgent,
+  type Budget,
   type Conversation,
+  type Pricing,
+  type ToolGateDecision,
   type AgentEvent,
   type AgentRunResult,
   type AgentStopReason,
@@ -17,3 +21,16 @@ export {
   type MemoryTurnResult,
   type SleeptimeReport,
 } from './memory-agent.js';
+export {
+  AGENT_RUN_MIGRATIONS,
+  AgentRuntime,
+  RunStore,
+  type AgentDefinition,
+  type AgentRuntimeOptions,
+  type CallUsage,
+  type HandoffSpec,
+  type RunOptions,
+  type RunRecord,
+  type RunStatus,
+  type RuntimeRunResult,
+} from './runtime/index.js';

@@ -139,7 +139,11 @@ export class AgentHandle {
     args: Record<string, unknown>,
     options: SyscallOptions = {},
   ): Promise<ToolOutcome> {
-    return this.tool(tool.name, (signal) => tool.run(args, { signal }), {
+    const context = (signal: AbortSignal) => ({
+      signal,
+      ...(options.id !== undefined ? { callId: options.id } : {}),
+    });
+    return this.tool(tool.name, (signal) => tool.run(args, context(signal)), {
       ...options,
       concurrency: tool.concurrency,
       idempotent: tool.annotations.idempotent ?? false,

@@ -13,6 +13,11 @@ export interface ToolAnnotations {
 
 export interface ToolContext {
   signal?: AbortSignal | undefined;
+  /**
+   * A stable id of this call (run and call ids): the same after a crash and resume, so tools with side
+   * effects can use it as an idempotency key.
+   */
+  callId?: string | undefined;
 }
 
 /** A tool implemented by a function, with arguments described and validated by a zod object schema. */
@@ -29,7 +34,14 @@ export interface FunctionTool<Args = unknown> {
 }
 
 /** What the model sees after a tool call: the result, or an error it can read and correct. */
-export type ToolOutcome = { ok: true; content: string } | { ok: false; content: string };
+export type ToolOutcome =
+  | {
+      ok: true;
+      content: string;
+      /** Ends the agent's run with `content` as its answer (a handoff that passes control on for good). */
+      final?: boolean;
+    }
+  | { ok: false; content: string };
 
 export interface DefineToolOptions<Schema extends z.ZodObject> {
   name: string;

@@ -1,0 +1,116 @@
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+
+import { AbortedError, ConfigError, HydraError, ProviderError } from '../../errors/index.js';
+
+/**
+ * Maps what the MCP SDK throws to Hydra's taxonomy. Until `src/errors` has a tool family, MCP failures are
+ * `ProviderError`s (the MCP server is the provider of the tool) and `data.server` / `data.operation` say
+ * which server and request; `retryable` is true exactly when trying again later can succeed.
+ */
+
+export interface McpErrorContext {
+  server: string;
+  /** `tools/call get-sum`, `resources/read file:///x`, `connect`, ... */
+  operation: string;
+  /** The caller's signal: the SDK reports an abort as REQUEST_TIMEOUT, so the signal is what tells them apart. */
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** The request was never processed because the server forgot our session (restarted, expired): safe to redo. */
+export function isSessionLost(error: unknown): boolean {
+  if (!(error instanceof SdkHttpError)) return false;
+  const status = error.status;
+  // 404 is the spec's answer to an unknown Mcp-Session-Id; SDK-based servers answer 400 "No valid session ID".
+  return status === 404 || (status === 400 && /session/i.test(error.message));
+}
+
+/** The connection (process, socket, session) is gone: in-flight requests are lost and the next one must reconnect. */
+export function isConnectionLost(error: unknown): boolean {
+  if (error instanceof SdkError) {
+    return (
+      error.code === SdkErrorCode.ConnectionClosed ||
+      error.code === SdkErrorCode.NotConnected ||
+      error.code === SdkErrorCode.SendFailed ||
+      isSessionLost(error)
+    );
+  }
+  // Undici's network failure and the SDK's plain "Not connected" after a transport closed.
+  return error instanceof Error && /^(fetch failed|Not connected)$/.test(error.message);
+}
+
+export function toHydraError(error: unknown, context: McpErrorContext): HydraError {
+  if (HydraError.isInstance(error)) return error;
+  const { server, operation } = context;
+  const data: Record<string, unknown> = { server, operation };
+  const cause = error;
+  if (context.signal?.aborted) {
+    return new AbortedError(`MCP ${operation} on server "${server}" was aborted.`, { cause, data });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof SdkError) {
+    data['sdkCode'] = error.code;
+    if (error.code === SdkErrorCode.RequestTimeout) {
+      const within = context.timeoutMs === undefined ? '' : ` within ${context.timeoutMs} ms`;
+      return new ProviderError('provider_timeout', `MCP server "${server}" did not answer ${operation}${within}.`, {
+        cause,
+        data,
+        retryable: true,
+      });
+    }
+    if (error.code === SdkErrorCode.ClientHttpAuthentication || error.code === SdkErrorCode.ClientHttpForbidden) {
+      return new ProviderError('provider_auth_failed', `MCP server "${server}" refused ${operation}: ${detail}`, {
+        cause,
+        data,
+      });
+    }
+    if (error.code === SdkErrorCode.InvalidResult || error.code === SdkErrorCode.UnsupportedResultType) {
+      return new ProviderError(
+        'provider_malformed_response',
+        `MCP server "${server}" sent an unusable answer to ${operation}: ${detail}`,
+        { cause, data },
+      );
+    }
+  }
+  if (isConnectionLost(error)) {
+    return new ProviderError(
+      'provider_unavailable',
+      `Lost the connection to MCP server "${server}" during ${operation} (${detail}); the next call reconnects.`,
+      { cause, data, retryable: true },
+    );
+  }
+  if (error instanceof ProtocolError) {
+    data['mcpCode'] = error.code;
+    // -32603 is the server's own failure; everything else is a request it rejected (bad params, unknown method).
+    const internal = error.code === ProtocolErrorCode.InternalError;
+    return new ProviderError(
+      internal ? 'provider_unavailable' : 'provider_bad_request',
+      `MCP server "${server}" rejected ${operation}: ${detail}`,
+      { cause, data, retryable: internal },
+    );
+  }
+  return new ProviderError('provider_unavailable', `MCP ${operation} on server "${server}" failed: ${detail}`, {
+    cause,
+    data,
+    retryable: false,
+  });
+}
+
+/** A failed connect: a missing executable is the user's config to fix; anything else is the server's side. */
+export function connectError(error: unknown, context: McpErrorContext & { stderr?: string }): HydraError {
+  const code = error instanceof Error && 'code' in error ? (error as { code: unknown }).code : undefined;
+  const tail = context.stderr ? `\nServer stderr (last lines):\n${context.stderr}` : '';
+  if (code === 'ENOENT' || code === 'EACCES') {
+    return new ConfigError(
+      `MCP server "${context.server}" could not be started: ${(error as Error).message}. Fix mcpServers.${context.server}.command.`,
+      { cause: error, data: { field: `mcpServers.${context.server}.command`, server: context.server } },
+    );
+  }
+  const mapped = toHydraError(error, context);
+  if (!(mapped instanceof ProviderError) || tail === '') return mapped;
+  return new ProviderError(mapped.code, `${mapped.message}${tail}`, {
+    cause: mapped.cause ?? error,
+    data: mapped.data,
+    retryable: mapped.retryable,
+  });
+}
