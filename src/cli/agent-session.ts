@@ -4,31 +4,31 @@ import type { ModelProvider } from '../models/index.js';
 import type { FunctionTool } from '../tools/index.js';
 import { printJson, progress } from './output.js';
 
-export interface AgentSessionOptions {
-  /** Every model and tool call of the run is a syscall of this kernel. */
-  kernel: Kernel;
-  provider: ModelProvider;
-  goal: string;
-  instructions: string;
-  tools: FunctionTool[];
-  maxSteps: number;
-  maxTokens?: number | undefined;
+export interface SessionOutput {
   json: boolean;
-  /** Print the kernel's counters to stderr at the end. */
+  /** Kernel whose counters are printed at the end when `showStats` is set. */
+  kernel: Kernel;
   showStats?: boolean | undefined;
+  maxSteps: number;
+  /** Extra fields for the JSON result (model id, run id). */
+  describe: (result: AgentRunResult & { runId?: string }) => Record<string, unknown>;
 }
 
 /**
- * Runs one agent for the CLI: the answer streams to stdout as it is generated, tool activity goes to
- * stderr, and `--json` replaces both with one result object. Ctrl-C aborts the generation cleanly.
+ * Runs an agent for the CLI: the answer streams to stdout as it is generated, tool activity goes to
+ * stderr, and `--json` replaces both with one result object. Ctrl-C aborts the run cleanly (a durable run
+ * stays resumable).
  */
-export async function runAgentSession(options: AgentSessionOptions): Promise<AgentRunResult> {
+export async function withStreamingOutput<Result extends AgentRunResult & { runId?: string }>(
+  output: SessionOutput,
+  execute: (onEvent: (event: AgentEvent) => void, signal: AbortSignal) => Promise<Result>,
+): Promise<Result> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   let midLine = false;
   const onEvent = (event: AgentEvent): void => {
-    if (options.json) return;
+    if (output.json) return;
     switch (event.type) {
       case 'text-delta':
         process.stdout.write(event.text);
@@ -46,41 +46,77 @@ export async function runAgentSession(options: AgentSessionOptions): Promise<Age
         break;
     }
   };
-  const agent = await options.kernel.acquireAgent('cli-agent');
   try {
-    const result = await runAgent({
-      provider: agent.asProvider(options.provider.id),
-      runTool: (tool, args, signal) => agent.callTool(tool, args, signal ? { signal } : {}),
-      goal: options.goal,
-      instructions: options.instructions,
-      tools: options.tools,
-      maxSteps: options.maxSteps,
-      maxTokens: options.maxTokens,
-      signal: controller.signal,
-      onEvent,
-    });
-    if (options.json) {
+    const result = await execute(onEvent, controller.signal);
+    if (output.json) {
       printJson({
         ok: true,
-        model: options.provider.id,
+        ...output.describe(result),
         answer: result.answer,
         stopReason: result.stopReason,
         steps: result.steps,
         usage: result.usage,
+        costUsd: result.costUsd,
       });
     } else {
       if (midLine) process.stdout.write('\n');
-      const note =
-        result.stopReason === 'max-steps' ? ` — stopped at the step limit (${options.maxSteps})` : '';
+      const notes: Record<string, string> = {
+        'max-steps': ` — stopped at the step limit (${output.maxSteps})`,
+        budget: ' — stopped: the budget is spent',
+      };
+      const cost = result.costUsd > 0 ? `, $${result.costUsd.toFixed(4)}` : '';
+      const run = result.runId ? `, run ${result.runId}` : '';
       progress(
-        `[${result.steps} step(s), ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${note}]`,
+        `[${result.steps} step(s), ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${cost}${run}${notes[result.stopReason] ?? ''}]`,
       );
     }
-    if (options.showStats) printKernelStats(options.kernel);
+    if (output.showStats) printKernelStats(output.kernel);
     return result;
   } finally {
-    agent.release();
     process.off('SIGINT', onSigint);
+  }
+}
+
+export interface AgentSessionOptions {
+  kernel: Kernel;
+  provider: ModelProvider;
+  goal: string;
+  instructions: string;
+  tools: FunctionTool[];
+  maxSteps: number;
+  maxTokens?: number | undefined;
+  json: boolean;
+  showStats?: boolean | undefined;
+}
+
+/** A one-off, in-memory agent run through the kernel (the demo). */
+export async function runAgentSession(options: AgentSessionOptions): Promise<AgentRunResult> {
+  const agent = await options.kernel.acquireAgent('cli-agent');
+  try {
+    return await withStreamingOutput(
+      {
+        json: options.json,
+        kernel: options.kernel,
+        showStats: options.showStats,
+        maxSteps: options.maxSteps,
+        describe: () => ({ model: options.provider.id }),
+      },
+      (onEvent, signal) =>
+        runAgent({
+          provider: agent.asProvider(options.provider.id),
+          runTool: (tool, args, toolSignal) =>
+            agent.callTool(tool, args, toolSignal ? { signal: toolSignal } : {}),
+          goal: options.goal,
+          instructions: options.instructions,
+          tools: options.tools,
+          maxSteps: options.maxSteps,
+          maxTokens: options.maxTokens,
+          signal,
+          onEvent,
+        }),
+    );
+  } finally {
+    agent.release();
   }
 }
 

@@ -4,8 +4,10 @@ import { registerAgentsCommand } from './commands/agents.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { registerMemoryCommand } from './commands/memory.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerRunsCommand } from './commands/runs.js';
 import { registerSimModelCommand } from './commands/sim-model.js';
 import { EXIT, reportFailure } from './output.js';
 import { HYDRA_VERSION } from './version.js';
@@ -21,12 +23,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRunCommand(program);
+  registerRunsCommand(program);
   registerDemoCommand(program);
   registerDoctorCommand(program);
   registerSimModelCommand(program);
   registerAgentsCommand(program);
   registerMemoryCommand(program);
   registerConfigCommand(program);
+  registerMcpCommand(program);
   return program;
 }
 

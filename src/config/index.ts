@@ -13,6 +13,7 @@ export {
   type LoadedConfig,
 } from './load.js';
 export {
+  configuredPricing,
   createConfiguredKernel,
   createConfiguredProvider,
   DEFAULT_BACKEND_SLOTS,

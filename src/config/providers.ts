@@ -88,3 +88,24 @@ export async function openConfiguredMemory(config: HydraConfig, store: Store): P
     embedder: { embed: async (texts) => (await provider.embed(texts)).embeddings },
   });
 }
+
+/** Prices per model id from `models["<id>"].inputCostPerMillion / outputCostPerMillion`. */
+export function configuredPricing(
+  config: HydraConfig,
+): Record<string, { inputPerMillion: number; outputPerMillion: number }> {
+  return Object.fromEntries(
+    Object.entries(config.models).flatMap(([id, settings]) =>
+      settings.inputCostPerMillion !== undefined || settings.outputCostPerMillion !== undefined
+        ? [
+            [
+              id,
+              {
+                inputPerMillion: settings.inputCostPerMillion ?? 0,
+                outputPerMillion: settings.outputCostPerMillion ?? 0,
+              },
+            ],
+          ]
+        : [],
+    ),
+  );
+}

@@ -51,6 +51,9 @@ const agentSchema = z
       .default('You are a helpful, precise assistant. Use tools when they help; answer concisely.'),
     maxSteps: z.number().int().min(1).max(500).default(10),
     maxTokens: z.number().int().positive().optional(),
+    /** Budget per run: prompt + completion tokens, and USD (needs prices in `models`). */
+    maxTotalTokens: z.number().int().positive().optional(),
+    maxCostUsd: z.number().positive().optional(),
   })
   .strict();
 

@@ -31,7 +31,12 @@ async function model(rules: SimRule[]): Promise<{ sim: SimModelServer; provider:
   const sim = new SimModelServer({ rules });
   const { url } = await sim.start(0);
   cleanups.push(() => sim.stop());
-  return { sim, provider: await createModelProvider(`openai-compatible:${url}#sim-model`, { settings: { maxRetries: 0 } }) };
+  return {
+    sim,
+    provider: await createModelProvider(`openai-compatible:${url}#sim-model`, {
+      settings: { maxRetries: 0 },
+    }),
+  };
 }
 
 function kernelFor(provider: ModelProvider): Kernel {
@@ -57,7 +62,15 @@ const lookup = defineTool({
 describe('the agent runtime', () => {
   it('runs tool calls in parallel, feeds results back and answers', async () => {
     const { provider } = await model([
-      { match: { afterToolResult: false }, reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'a' } }, { name: 'lookup', arguments: { key: 'b' } }] } },
+      {
+        match: { afterToolResult: false },
+        reply: {
+          toolCalls: [
+            { name: 'lookup', arguments: { key: 'a' } },
+            { name: 'lookup', arguments: { key: 'b' } },
+          ],
+        },
+      },
       { match: { afterToolResult: true }, reply: { text: 'a and b are both 42' } },
     ]);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs, tools: [lookup] });
@@ -72,8 +85,15 @@ describe('the agent runtime', () => {
 
   it('lets the model correct arguments that failed validation', async () => {
     const { provider } = await model([
-      { match: { afterToolResult: false }, reply: { toolCalls: [{ name: 'lookup', arguments: { key: '' } }] } },
-      { match: { lastUser: '.*', afterToolResult: true }, times: 1, reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'c' } }] } },
+      {
+        match: { afterToolResult: false },
+        reply: { toolCalls: [{ name: 'lookup', arguments: { key: '' } }] },
+      },
+      {
+        match: { lastUser: '.*', afterToolResult: true },
+        times: 1,
+        reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'c' } }] },
+      },
       { match: { afterToolResult: true }, reply: { text: 'done: {{lastToolResult}}' } },
     ]);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs, tools: [lookup] });
@@ -85,7 +105,9 @@ describe('the agent runtime', () => {
   });
 
   it('stops at the step limit', async () => {
-    const { provider } = await model([{ reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'loop' } }] } }]);
+    const { provider } = await model([
+      { reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'loop' } }] } },
+    ]);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs, tools: [lookup] });
     runtime.define({ name: 'looper', instructions: 'You loop.', tools: ['lookup'], limits: { maxSteps: 3 } });
     const result = await runtime.run('looper', 'go');
@@ -94,14 +116,21 @@ describe('the agent runtime', () => {
   });
 
   it('stops cleanly when the token or cost budget is spent, and accounts cost per call, run and agent', async () => {
-    const { provider } = await model([{ reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'x' } }] } }]);
+    const { provider } = await model([
+      { reply: { toolCalls: [{ name: 'lookup', arguments: { key: 'x' } }] } },
+    ]);
     const runtime = new AgentRuntime({
       kernel: kernelFor(provider),
       runs,
       tools: [lookup],
       pricing: { [provider.id]: { inputPerMillion: 1_000, outputPerMillion: 2_000 } },
     });
-    runtime.define({ name: 'spender', instructions: 'You spend.', tools: ['lookup'], limits: { maxSteps: 50, maxCostUsd: 0.5 } });
+    runtime.define({
+      name: 'spender',
+      instructions: 'You spend.',
+      tools: ['lookup'],
+      limits: { maxSteps: 50, maxCostUsd: 0.5 },
+    });
     const result = await runtime.run('spender', 'go');
     expect(result.stopReason).toBe('budget');
     expect(result.costUsd).toBeGreaterThanOrEqual(0.5);
@@ -126,14 +155,18 @@ describe('the agent runtime', () => {
       execute: async ({ key }, context) => {
         controller.abort(); // the process "dies" while the tool runs: its result is never stored
         if (context.signal?.aborted) throw new AbortedError();
-        await new Promise((_, reject) => context.signal?.addEventListener('abort', () => reject(new AbortedError())));
+        await new Promise((_, reject) =>
+          context.signal?.addEventListener('abort', () => reject(new AbortedError())),
+        );
         return `${key}=lost`;
       },
     });
     const first = new AgentRuntime({ kernel: kernelFor(provider), runs, tools: [crashing] });
     first.define({ name: 'survivor', instructions: 'You survive.', tools: ['lookup'] });
     const started = sim.stats().requests.byEndpoint.chatCompletions;
-    await expect(first.run('survivor', 'find k', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(first.run('survivor', 'find k', { signal: controller.signal })).rejects.toMatchObject({
+      code: 'aborted',
+    });
     const [interrupted] = (await first.interruptedRuns()).filter((run) => run.agent === 'survivor');
     expect(interrupted?.steps).toBe(1);
 
@@ -151,10 +184,26 @@ describe('the agent runtime', () => {
 describe('handoffs', () => {
   const rules: SimRule[] = [
     // The triage agent hands billing questions over.
-    { match: { system: 'triage', afterToolResult: false }, reply: { toolCalls: [{ name: 'transfer_to_billing', arguments: { task: 'refund order 7', preferences: 'email only' } }] } },
-    { match: { system: 'triage', toolResultFrom: 'transfer_to_billing' }, reply: { text: 'Triage: billing says {{lastToolResult}}' } },
-    { match: { system: 'triage', toolResultFrom: 'ask_billing' }, reply: { text: 'Triage: billing says {{lastToolResult}}' } },
-    { match: { system: 'billing', lastUser: 'Task: refund order 7' }, reply: { text: 'refund issued ({{lastUser}})' } },
+    {
+      match: { system: 'triage', afterToolResult: false },
+      reply: {
+        toolCalls: [
+          { name: 'transfer_to_billing', arguments: { task: 'refund order 7', preferences: 'email only' } },
+        ],
+      },
+    },
+    {
+      match: { system: 'triage', toolResultFrom: 'transfer_to_billing' },
+      reply: { text: 'Triage: billing says {{lastToolResult}}' },
+    },
+    {
+      match: { system: 'triage', toolResultFrom: 'ask_billing' },
+      reply: { text: 'Triage: billing says {{lastToolResult}}' },
+    },
+    {
+      match: { system: 'billing', lastUser: 'Task: refund order 7' },
+      reply: { text: 'refund issued ({{lastUser}})' },
+    },
     { match: { system: 'billing' }, reply: { text: 'billing saw the full conversation: {{lastUser}}' } },
   ];
 
@@ -162,9 +211,18 @@ describe('handoffs', () => {
     const { provider } = await model(rules);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs });
     runtime.define({ name: 'billing', instructions: 'You are billing.' });
-    runtime.define({ name: 'triage', instructions: 'You are triage.', handoffs: [{ agent: 'billing', inherit: 'filtered', control: 'return' }] });
-    const result = await runtime.run('triage', 'I was charged twice for order 7, please refund. My cat is called Miso.');
-    expect(result.answer).toBe('Triage: billing says refund issued (Task: refund order 7\nUser preferences: email only)');
+    runtime.define({
+      name: 'triage',
+      instructions: 'You are triage.',
+      handoffs: [{ agent: 'billing', inherit: 'filtered', control: 'return' }],
+    });
+    const result = await runtime.run(
+      'triage',
+      'I was charged twice for order 7, please refund. My cat is called Miso.',
+    );
+    expect(result.answer).toBe(
+      'Triage: billing says refund issued (Task: refund order 7\nUser preferences: email only)',
+    );
     const child = (await runs.list()).find((run) => run.parentRunId === result.runId);
     const seen = await runs.messages(child?.id ?? '');
     expect(JSON.stringify(seen)).not.toContain('Miso');
@@ -174,7 +232,11 @@ describe('handoffs', () => {
     const { provider } = await model(rules);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs });
     runtime.define({ name: 'billing', instructions: 'You are billing.' });
-    runtime.define({ name: 'triage', instructions: 'You are triage.', handoffs: [{ agent: 'billing', inherit: 'full', control: 'continue' }] });
+    runtime.define({
+      name: 'triage',
+      instructions: 'You are triage.',
+      handoffs: [{ agent: 'billing', inherit: 'full', control: 'continue' }],
+    });
     const result = await runtime.run('triage', 'Charged twice for order 7. My cat is called Miso.');
     expect(result.stopReason).toBe('handoff');
     expect(result.answer).toMatch(/^refund issued/);
@@ -184,7 +246,10 @@ describe('handoffs', () => {
 
   it('calls another agent as a tool', async () => {
     const { provider } = await model([
-      { match: { system: 'triage', afterToolResult: false }, reply: { toolCalls: [{ name: 'ask_billing', arguments: { task: 'refund order 7' } }] } },
+      {
+        match: { system: 'triage', afterToolResult: false },
+        reply: { toolCalls: [{ name: 'ask_billing', arguments: { task: 'refund order 7' } }] },
+      },
       ...rules,
     ]);
     const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs });

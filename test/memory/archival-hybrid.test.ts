@@ -10,7 +10,9 @@ let embedder: Embedder;
 beforeAll(async () => {
   sim = new SimModelServer({ embeddingDimensions: 32 });
   const { url } = await sim.start(0);
-  const provider = await createModelProvider(`openai-compatible:${url}#sim-model`, { settings: { maxRetries: 0 } });
+  const provider = await createModelProvider(`openai-compatible:${url}#sim-model`, {
+    settings: { maxRetries: 0 },
+  });
   embedder = { embed: async (texts) => (await provider.embed(texts)).embeddings };
 });
 afterAll(async () => {
@@ -38,16 +40,37 @@ for (const testStore of TEST_STORES) {
         ['mooring fees are due in April', 'boat'],
       ] as const;
       for (const [text, tag] of texts) await memory.insertArchival(agent.id, text, [tag]);
-      const page = await memory.searchArchival(agent.id, { query: 'sourdough starter', tagMatch: 'any', topK: 2, page: 0 });
+      const page = await memory.searchArchival(agent.id, {
+        query: 'sourdough starter',
+        tagMatch: 'any',
+        topK: 2,
+        page: 0,
+      });
       expect(page.mode).toBe('hybrid');
       expect(page.results[0]?.text).toBe('sourdough starter needs feeding twice a day');
       expect(page.results[0]?.vectorRank).toBeDefined();
       expect(page.results[0]?.textRank).toBeDefined();
-      const boats = await memory.searchArchival(agent.id, { query: 'sourdough engine', tags: ['boat'], tagMatch: 'any', topK: 5, page: 0 });
+      const boats = await memory.searchArchival(agent.id, {
+        query: 'sourdough engine',
+        tags: ['boat'],
+        tagMatch: 'any',
+        topK: 5,
+        page: 0,
+      });
       expect(boats.results.map((passage) => passage.tags)).toEqual(boats.results.map(() => ['boat']));
       expect(boats.results.length).toBe(2);
-      const first = await memory.searchArchival(agent.id, { query: 'sourdough', tagMatch: 'any', topK: 1, page: 0 });
-      const second = await memory.searchArchival(agent.id, { query: 'sourdough', tagMatch: 'any', topK: 1, page: 1 });
+      const first = await memory.searchArchival(agent.id, {
+        query: 'sourdough',
+        tagMatch: 'any',
+        topK: 1,
+        page: 0,
+      });
+      const second = await memory.searchArchival(agent.id, {
+        query: 'sourdough',
+        tagMatch: 'any',
+        topK: 1,
+        page: 1,
+      });
       expect(second.results).toHaveLength(1);
       expect(second.results[0]?.id).not.toBe(first.results[0]?.id);
     });

@@ -34,7 +34,12 @@ export interface AgentDefinition {
   handoffs?: HandoffSpec[];
   /** Other agents callable as tools (`ask_<name>`), which answer a task and return. */
   agentTools?: string[];
-  limits?: { maxSteps?: number; maxTokensPerCall?: number; maxTotalTokens?: number; maxCostUsd?: number };
+  limits?: {
+    maxSteps?: number | undefined;
+    maxTokensPerCall?: number | undefined;
+    maxTotalTokens?: number | undefined;
+    maxCostUsd?: number | undefined;
+  };
 }
 
 export interface AgentRuntimeOptions {

@@ -87,10 +87,17 @@ export function registerAgentTools(server: McpServer, deps: HydraMcpDeps): void 
         instructions: z
           .string()
           .optional()
-          .describe("Base instructions before the memory blocks (default: Hydra's memory-agent instructions)."),
+          .describe(
+            "Base instructions before the memory blocks (default: Hydra's memory-agent instructions).",
+          ),
         model: z.string().optional().describe('Model id, e.g. "openai:gpt-4o-mini".'),
       }),
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     (args) =>
       guarded(
@@ -118,13 +125,18 @@ export function registerAgentTools(server: McpServer, deps: HydraMcpDeps): void 
     {
       title: 'Send a message to an agent',
       description:
-        "Sends the agent a user message and returns its reply. The agent answers with its memory and tools (it may edit its own memory blocks), and remembers the turn. Returns the model steps and token usage.",
+        'Sends the agent a user message and returns its reply. The agent answers with its memory and tools (it may edit its own memory blocks), and remembers the turn. Returns the model steps and token usage.',
       inputSchema: z.object({
         agent: agentRef,
         message: z.string().min(1),
         max_steps: z.number().int().min(1).max(50).optional().describe('Stop after this many model calls.'),
       }),
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
     },
     (args, ctx) =>
       guarded(

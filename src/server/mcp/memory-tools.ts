@@ -32,7 +32,7 @@ export function registerMemoryTools(server: McpServer, deps: HydraMcpDeps): void
       title: "Read an agent's core memory",
       description:
         "Returns the agent's core memory blocks (always in its context): label, value, version, size and limit. " +
-        'Pass a block\'s version as expected_version to update_memory_block.',
+        "Pass a block's version as expected_version to update_memory_block.",
       inputSchema: z.object({ agent: agentRef }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -83,7 +83,9 @@ export function registerMemoryTools(server: McpServer, deps: HydraMcpDeps): void
           if (block.readOnly || block.access !== 'rw') {
             throw new PermissionDeniedError(
               `The "${block.label}" block is read-only for agent ${agent.name}; edit it with the hydra CLI if you must.`,
-              { data: { agent: agent.id, blockId: block.id, access: block.access, readOnly: block.readOnly } },
+              {
+                data: { agent: agent.id, blockId: block.id, access: block.access, readOnly: block.readOnly },
+              },
             );
           }
           const written = await memory.writeBlock({
@@ -109,7 +111,10 @@ export function registerMemoryTools(server: McpServer, deps: HydraMcpDeps): void
         agent: agentRef,
         query: z.string().min(1),
         tags: z.array(z.string()).optional().describe('Only passages with these tags.'),
-        tag_match: z.enum(['any', 'all']).default('any').describe('Whether any or all of the tags must match.'),
+        tag_match: z
+          .enum(['any', 'all'])
+          .default('any')
+          .describe('Whether any or all of the tags must match.'),
         top_k: z.number().int().min(1).max(50).default(10),
         page: z.number().int().min(0).default(0),
       }),
@@ -148,7 +153,7 @@ export function registerMemoryTools(server: McpServer, deps: HydraMcpDeps): void
     {
       title: "Search an agent's conversation history",
       description:
-        "Full-text search over everything the agent and its users have said (recall memory), best match first. Paginated.",
+        'Full-text search over everything the agent and its users have said (recall memory), best match first. Paginated.',
       inputSchema: z.object({
         agent: agentRef,
         query: z.string().min(1),

@@ -42,7 +42,10 @@ export function checkBearer(header: string | undefined, token: string): Refusal 
     return {
       status: 401,
       headers: { 'WWW-Authenticate': 'Bearer realm="hydra", error="invalid_token"' },
-      body: { error: 'invalid_token', message: 'The bearer token is not the one this Hydra MCP server accepts.' },
+      body: {
+        error: 'invalid_token',
+        message: 'The bearer token is not the one this Hydra MCP server accepts.',
+      },
     };
   }
   return undefined;

@@ -106,12 +106,18 @@ export function schemaToType(schema: unknown, indent = '', ctx?: Context, depth 
   if (typeof ref === 'string') {
     const target = context.expanding.has(ref) ? undefined : resolveRef(ref, context);
     if (!target) return 'unknown';
-    return schemaToType(target, indent, { ...context, expanding: new Set([...context.expanding, ref]) }, depth);
+    return schemaToType(
+      target,
+      indent,
+      { ...context, expanding: new Set([...context.expanding, ref]) },
+      depth,
+    );
   }
   let type = baseType(schema, indent, next);
   if (Array.isArray(schema['allOf'])) {
     const parts = schema['allOf'].map((sub) => next(sub)).filter((part) => part !== 'unknown');
-    if (parts.length > 0) type = [...(type === 'unknown' ? [] : [type]), ...parts].map(parenthesize).join(' & ');
+    if (parts.length > 0)
+      type = [...(type === 'unknown' ? [] : [type]), ...parts].map(parenthesize).join(' & ');
   }
   if (schema['nullable'] === true && type !== 'unknown') type = union([type, 'null']);
   return type;
@@ -124,7 +130,9 @@ function baseType(schema: Schema, indent: string, next: (sub: unknown, indent?: 
   if (Array.isArray(alternatives)) return union(alternatives.map((sub) => next(sub)));
   const declared = schema['type'];
   if (Array.isArray(declared)) {
-    return union(declared.map((one) => (typeof one === 'string' ? typeFor(one, schema, indent, next) : 'unknown')));
+    return union(
+      declared.map((one) => (typeof one === 'string' ? typeFor(one, schema, indent, next) : 'unknown')),
+    );
   }
   if (typeof declared === 'string') return typeFor(declared, schema, indent, next);
   if (isSchema(schema['properties']) || 'additionalProperties' in schema) {
@@ -180,7 +188,9 @@ function arrayOf(element: string): string {
 
 function objectType(schema: Schema, indent: string, next: (sub: unknown, indent?: string) => string): string {
   const properties = isSchema(schema['properties']) ? schema['properties'] : {};
-  const required = new Set(Array.isArray(schema['required']) ? schema['required'].filter((k) => typeof k === 'string') : []);
+  const required = new Set(
+    Array.isArray(schema['required']) ? schema['required'].filter((k) => typeof k === 'string') : [],
+  );
   const additional = schema['additionalProperties'];
   const inner = `${indent}  `;
   const members: string[] = [];
@@ -230,7 +240,10 @@ declare const input: unknown;
 `;
 
 /** The declarations of every given tool: the header, then one module per server in order of appearance. */
-export function generateDeclarations(tools: readonly CodeToolInfo[], options: { header?: boolean } = {}): string {
+export function generateDeclarations(
+  tools: readonly CodeToolInfo[],
+  options: { header?: boolean } = {},
+): string {
   const servers = [...new Set(tools.map((tool) => tool.server))];
   const modules = servers.map((server) => generateServerModule(server, tools));
   return [...(options.header === false ? [] : [DECLARATIONS_HEADER]), ...modules].join('\n');

@@ -89,7 +89,11 @@ const serverEntrySchema = z
       context.addIssue({ code: 'custom', path: ['type'], message: 'is "stdio" but the server has a url' });
     }
     if ((entry.type === 'http' || entry.type === 'streamable-http') && hasCommand) {
-      context.addIssue({ code: 'custom', path: ['type'], message: `is "${entry.type}" but the server has a command` });
+      context.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `is "${entry.type}" but the server has a command`,
+      });
     }
     for (const key of hasUrl ? STDIO_ONLY : hasCommand ? HTTP_ONLY : []) {
       if (entry[key] !== undefined) {
@@ -133,7 +137,9 @@ function normalise(entry: ServerEntry): McpServerConfig | undefined {
  */
 export const mcpServersSchema = z
   .record(
-    z.string().regex(SERVER_NAME, 'server names must be 1-64 letters, digits, "_" or "-" (they prefix tool names)'),
+    z
+      .string()
+      .regex(SERVER_NAME, 'server names must be 1-64 letters, digits, "_" or "-" (they prefix tool names)'),
     serverEntrySchema,
   )
   .transform((servers) => {
@@ -159,7 +165,10 @@ export function parseMcpServers(value: unknown, where = 'mcpServers'): McpServer
     const keys = 'keys' in issue && Array.isArray(issue.keys) ? ` ${issue.keys.join(', ')}` : '';
     return { field, message: `${field}: ${issue.message}${keys}` };
   });
-  throw new ConfigError(`Invalid MCP server configuration:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, {
-    data: { field: problems[0]?.field, problems },
-  });
+  throw new ConfigError(
+    `Invalid MCP server configuration:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
+    {
+      data: { field: problems[0]?.field, problems },
+    },
+  );
 }

@@ -1,4 +1,10 @@
-import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+} from '@modelcontextprotocol/client';
 
 import { AbortedError, ConfigError, HydraError, ProviderError } from '../../errors/index.js';
 
@@ -52,17 +58,28 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
     data['sdkCode'] = error.code;
     if (error.code === SdkErrorCode.RequestTimeout) {
       const within = context.timeoutMs === undefined ? '' : ` within ${context.timeoutMs} ms`;
-      return new ProviderError('provider_timeout', `MCP server "${server}" did not answer ${operation}${within}.`, {
-        cause,
-        data,
-        retryable: true,
-      });
+      return new ProviderError(
+        'provider_timeout',
+        `MCP server "${server}" did not answer ${operation}${within}.`,
+        {
+          cause,
+          data,
+          retryable: true,
+        },
+      );
     }
-    if (error.code === SdkErrorCode.ClientHttpAuthentication || error.code === SdkErrorCode.ClientHttpForbidden) {
-      return new ProviderError('provider_auth_failed', `MCP server "${server}" refused ${operation}: ${detail}`, {
-        cause,
-        data,
-      });
+    if (
+      error.code === SdkErrorCode.ClientHttpAuthentication ||
+      error.code === SdkErrorCode.ClientHttpForbidden
+    ) {
+      return new ProviderError(
+        'provider_auth_failed',
+        `MCP server "${server}" refused ${operation}: ${detail}`,
+        {
+          cause,
+          data,
+        },
+      );
     }
     if (error.code === SdkErrorCode.InvalidResult || error.code === SdkErrorCode.UnsupportedResultType) {
       return new ProviderError(
@@ -89,11 +106,15 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
       { cause, data, retryable: internal },
     );
   }
-  return new ProviderError('provider_unavailable', `MCP ${operation} on server "${server}" failed: ${detail}`, {
-    cause,
-    data,
-    retryable: false,
-  });
+  return new ProviderError(
+    'provider_unavailable',
+    `MCP ${operation} on server "${server}" failed: ${detail}`,
+    {
+      cause,
+      data,
+      retryable: false,
+    },
+  );
 }
 
 /** A failed connect: a missing executable is the user's config to fix; anything else is the server's side. */

@@ -16,6 +16,8 @@ export interface OpenedTransport {
   pid(): number | undefined;
   /** The last lines the stdio server wrote to stderr, for error messages. */
   stderrTail(): string;
+  /** Ends the HTTP session on the server (DELETE), so it can free it now rather than on expiry. */
+  terminate?: () => Promise<void>;
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -34,7 +36,12 @@ export function openTransport(config: McpServerConfig, onStderr?: (line: string)
       ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
       reconnectionOptions: HTTP_STREAM_RECONNECTION,
     });
-    return { transport, pid: () => undefined, stderrTail: () => '' };
+    return {
+      transport,
+      pid: () => undefined,
+      stderrTail: () => '',
+      terminate: () => transport.terminateSession(),
+    };
   }
   const transport = new StdioClientTransport({
     command: config.command,
