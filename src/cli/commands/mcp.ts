@@ -6,7 +6,7 @@ import {
   openConfiguredMemory,
   openConfiguredStore,
 } from '../../config/index.js';
-import { describeError } from '../../errors/index.js';
+import { describeError, UserError } from '../../errors/index.js';
 import type { Kernel } from '../../kernel/index.js';
 import {
   allowedHostnames,
@@ -30,6 +30,7 @@ interface ServeFlags {
   allowHost?: string[];
   model?: string;
   maxSteps?: number;
+  dir?: string;
 }
 
 /** Commander collector for repeatable, comma-separated list options. */
@@ -53,6 +54,17 @@ function untilStopped(watchStdin: boolean): Promise<string> {
       process.stdin.once('close', () => resolve('stdin closed'));
     }
   });
+}
+
+function enterDirectory(dir: string): void {
+  try {
+    process.chdir(dir);
+  } catch (cause) {
+    throw new UserError('invalid_input', `--dir ${dir}: ${describeError(cause)}`, {
+      cause,
+      data: { field: 'dir', value: dir },
+    });
+  }
 }
 
 export function registerMcpCommand(program: Command): void {
@@ -85,6 +97,10 @@ export function registerMcpCommand(program: Command): void {
       'extra hostnames the Host header may name, when clients reach the server by name (repeatable)',
       collectList,
     )
+    .option(
+      '--dir <path>',
+      'work in this directory: its config file, its .hydra data, the read_file root (MCP clients often start servers in /)',
+    )
     .option('-m, --model <id>', 'the model agents answer with (default: HYDRA_MODEL or config)')
     .option('--max-steps <n>', 'stop each send_message turn after this many model calls', parsePositiveInt)
     .addHelpText(
@@ -97,6 +113,7 @@ export function registerMcpCommand(program: Command): void {
       const http = flags.http !== undefined;
       // On stdio, stdout is the protocol stream: from here on every log line goes to stderr.
       if (!http) keepStdoutForProtocol();
+      if (flags.dir !== undefined) enterDirectory(flags.dir);
       const { config } = await loadCliConfig(command, { model: flags.model });
       const allowedOrigins = parseAllowedOrigins(flags.allowOrigin ?? []);
       const store = await openConfiguredStore(config);

@@ -44,6 +44,7 @@ afterAll(async () => {
 const structured = (result: { structuredContent?: unknown }): Record<string, unknown> =>
   z.record(z.string(), z.unknown()).parse(result.structuredContent);
 
+// Each test starts the built CLI (PGlite, tokenizer): slow on a loaded machine, hence the longer timeouts.
 describe('hydra mcp serve', () => {
   it('serves agents and memory over stdio, with nothing but protocol on stdout', async () => {
     const transport = new StdioClientTransport({
@@ -64,7 +65,10 @@ describe('hydra mcp serve', () => {
       expect(tools.map((tool) => tool.name)).toContain('send_message');
 
       await client.callTool({ name: 'create_agent', arguments: { name: 'ada', persona: 'I am Ada.' } });
-      const hello = await client.callTool({ name: 'send_message', arguments: { agent: 'ada', message: 'hello' } });
+      const hello = await client.callTool({
+        name: 'send_message',
+        arguments: { agent: 'ada', message: 'hello' },
+      });
       expect(structured(hello)).toMatchObject({ reply: 'Hello from Hydra.', steps: 1 });
       const remembered = await client.callTool({
         name: 'send_message',
@@ -84,7 +88,9 @@ describe('hydra mcp serve', () => {
         .object({ blocks: z.array(z.object({ label: z.string(), version: z.number() })) })
         .parse(structured(await client.callTool({ name: 'get_memory_blocks', arguments: { agent: 'ada' } })));
       const version = blocks.blocks.find((block) => block.label === 'persona')?.version ?? -1;
-      const update = (value: string): Promise<{ isError?: boolean; structuredContent?: unknown }> =>
+      const update = (
+        value: string,
+      ): Promise<{ isError?: boolean | undefined; structuredContent?: unknown }> =>
         client.callTool({
           name: 'update_memory_block',
           arguments: { agent: 'ada', label: 'persona', value, expected_version: version },
@@ -101,7 +107,7 @@ describe('hydra mcp serve', () => {
     }
     expect(protocolErrors).toEqual([]);
     expect(stderr).toContain('MCP server ready on stdio');
-  });
+  }, 60_000);
 
   it('serves Streamable HTTP with a generated token printed once, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [HYDRA_BIN, 'mcp', 'serve', '--http', '0'], { cwd, env });
@@ -139,5 +145,5 @@ describe('hydra mcp serve', () => {
     expect(stderr.match(/generated bearer token/g)).toHaveLength(1);
     expect(stderr).toContain('stopped (SIGTERM)');
     expect(stdout).toBe('');
-  });
+  }, 60_000);
 });
