@@ -80,7 +80,14 @@ function parenthesize(type: string): string {
   let depth = 0;
   for (let i = 0; i < type.length; i += 1) {
     const char = type[i];
-    if (char === '{' || char === '(' || char === '[' || char === '<') depth += 1;
+    if (char === '"') {
+      // A string literal (JSON-escaped): skip to its closing quote.
+      for (i += 1; i < type.length && type[i] !== '"'; i += type[i] === '\\' ? 2 : 1);
+    } else if (char === '/' && type[i + 1] === '*') {
+      // A doc comment: descriptions may hold any brackets.
+      const end = type.indexOf('*/', i + 2);
+      i = end === -1 ? type.length : end + 1;
+    } else if (char === '{' || char === '(' || char === '[' || char === '<') depth += 1;
     else if (char === '}' || char === ')' || char === ']' || char === '>') depth -= 1;
     else if (depth === 0 && (char === '|' || char === '&')) return `(${type})`;
   }
@@ -96,22 +103,21 @@ function resolveRef(ref: string, ctx: Context): Schema | undefined {
 }
 
 /** The TypeScript type of a JSON Schema, with nested object members indented from `indent`. */
-export function schemaToType(schema: unknown, indent = '', ctx?: Context, depth = 0): string {
+export function schemaToType(schema: unknown, indent = ''): string {
+  return toType(schema, indent, undefined, 0);
+}
+
+function toType(schema: unknown, indent: string, ctx: Context | undefined, depth: number): string {
   if (schema === false) return 'never';
   if (!isSchema(schema) || depth > MAX_DEPTH) return 'unknown';
   const context: Context = ctx ?? { root: schema, expanding: new Set() };
-  const next = (sub: unknown, subIndent = indent): string => schemaToType(sub, subIndent, context, depth + 1);
+  const next = (sub: unknown, subIndent = indent): string => toType(sub, subIndent, context, depth + 1);
 
   const ref = schema['$ref'];
   if (typeof ref === 'string') {
     const target = context.expanding.has(ref) ? undefined : resolveRef(ref, context);
     if (!target) return 'unknown';
-    return schemaToType(
-      target,
-      indent,
-      { ...context, expanding: new Set([...context.expanding, ref]) },
-      depth,
-    );
+    return toType(target, indent, { ...context, expanding: new Set([...context.expanding, ref]) }, depth);
   }
   let type = baseType(schema, indent, next);
   if (Array.isArray(schema['allOf'])) {

@@ -15,16 +15,25 @@ import type {
 
 import { describeError } from '../../errors/index.js';
 import { CodeExecutionError, type CodeErrorReason } from './errors.js';
+import {
+  classifyFailure,
+  errorMessage,
+  fail,
+  isPlainObject,
+  parseGuestJson,
+  timeoutOutcome,
+  type Outcome,
+} from './outcome.js';
 import { LogBuffer } from './output.js';
 import { PRELUDE_SOURCE } from './prelude.js';
-import type { CodeLimits, JsonValue } from './types.js';
+import type { CodeLimits } from './types.js';
 
 /** The tools a run may call, by server, and how to call them. */
 export interface SandboxToolBridge {
   /** Tool names by server: what `servers.<server>.<tool>` offers. */
   catalog: Readonly<Record<string, readonly string[]>>;
   /** Calls a tool; resolves with what the program gets, rejects with an error the program can catch. */
-  call(server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<JsonValue>;
+  call(server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
 }
 
 export interface ExecutionResult {
@@ -34,18 +43,6 @@ export interface ExecutionResult {
   toolCalls: number;
   durationMs: number;
 }
-
-type Outcome =
-  | { kind: 'ok'; resultJson: string | undefined }
-  | { kind: 'failed'; reason: CodeErrorReason; message: string; cause?: unknown };
-
-/** Parses JSON from the guest, dropping `__proto__` keys so no parsed object can carry a prototype setter. */
-export function parseGuestJson(text: string): unknown {
-  return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export class Execution {
   private readonly runtime: QuickJSRuntime;
@@ -77,11 +74,7 @@ export class Execution {
   }
 
   /** Runs the wrapped program (a function expression) to its end, its deadline or the caller's abort. */
-  async execute(
-    program: string,
-    input: JsonValue | undefined,
-    signal?: AbortSignal,
-  ): Promise<ExecutionResult> {
+  async execute(program: string, inputJson: string, signal?: AbortSignal): Promise<ExecutionResult> {
     const started = performance.now();
     const onAbort = (): void =>
       this.finish({ kind: 'failed', reason: 'aborted', message: 'The run was aborted.' });
@@ -90,7 +83,7 @@ export class Execution {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) onAbort();
-      else this.guard(() => this.boot(program, input));
+      else this.guard(() => this.boot(program, inputJson));
       const result = await outcome;
       if (result.kind === 'failed') {
         throw new CodeExecutionError(result.reason, result.message, {
@@ -112,7 +105,7 @@ export class Execution {
     }
   }
 
-  private boot(program: string, input: JsonValue | undefined): void {
+  private boot(program: string, inputJson: string): void {
     const vm = this.vm;
     const factory = this.unwrap(
       vm.evalCode(PRELUDE_SOURCE, 'hydra-prelude.js', { type: 'global', strict: true }),
@@ -123,7 +116,7 @@ export class Execution {
       vm.newFunction('log', (level, text) => this.onLog(level, text)),
       vm.newFunction('done', (kind, text) => this.onDone(kind, text)),
       vm.newString(JSON.stringify(this.bridge?.catalog ?? {})),
-      vm.newString(input === undefined ? '' : JSON.stringify(input)),
+      vm.newString(inputJson),
     ];
     const start = this.unwrap(vm.callFunction(factory, vm.undefined, ...args));
     factory.dispose();
@@ -170,25 +163,15 @@ export class Execution {
 
   /** Maps a guest failure to a reason: the limits by their QuickJS messages, else the given reason. */
   private classify(name: string, message: string, stack: string, fallback: CodeErrorReason): Outcome {
-    if ((name === 'InternalError' && message === 'interrupted') || Date.now() > this.deadline)
-      return this.timeout();
-    if (message === 'out of memory') {
-      return fail('memory_limit', `The program ran out of memory (limit ${mib(this.limits.memoryBytes)}).`);
-    }
-    if (name === 'InternalError' && message === 'stack overflow') {
-      return fail(
-        'stack_limit',
-        `Stack overflow: recursion went past the stack limit (${this.limits.stackBytes} bytes).`,
-      );
-    }
-    const where = stack.split('\n').find((line) => line.includes('program.js'));
-    const text = `${name}: ${message}${where ? ` (${where.trim()})` : ''}`;
-    if (fallback === 'runtime' && this.toolLimitHit) return fail('tool_call_limit', text);
-    return fail(fallback, text);
+    const timedOut = Date.now() > this.deadline;
+    return classifyFailure(
+      { name, message, stack },
+      { limits: this.limits, timedOut, toolLimitHit: this.toolLimitHit, fallback },
+    );
   }
 
   private timeout(): Outcome {
-    return fail('timeout', `The program did not finish within ${this.limits.timeoutMs} ms and was stopped.`);
+    return timeoutOutcome(this.limits);
   }
 
   private onCall(payload: QuickJSHandle): QuickJSHandle {
@@ -215,7 +198,7 @@ export class Execution {
     } else {
       this.bridge.call(server, tool, args, this.controller.signal).then(
         (value) => this.reply(deferred, { ok: true, value }),
-        (error: unknown) => this.reply(deferred, { ok: false, message: describeError(error) }),
+        (error: unknown) => this.reply(deferred, { ok: false, message: errorMessage(error) }),
       );
     }
     return deferred.handle;
@@ -223,7 +206,7 @@ export class Execution {
 
   private reply(
     deferred: QuickJSDeferredPromise,
-    reply: { ok: boolean; value?: JsonValue; message?: string },
+    reply: { ok: boolean; value?: unknown; message?: string },
   ): void {
     this.pending.delete(deferred);
     if (this.closed || !deferred.alive) return;
@@ -250,6 +233,7 @@ export class Execution {
     const k = this.vm.typeof(kind) === 'string' ? this.vm.getString(kind) : '';
     const body = this.vm.typeof(text) === 'string' ? this.vm.getString(text) : '';
     if (k === 'ok') return this.finish({ kind: 'ok', resultJson: body === '' ? undefined : body });
+    if (k === 'syntax') return this.finish(fail('syntax', `SyntaxError: ${body}`));
     if (k === 'invalid') {
       return this.finish(fail('result_invalid', `The returned value cannot be turned into JSON: ${body}`));
     }
@@ -309,14 +293,4 @@ export class Execution {
       this.crashed = true;
     }
   }
-}
-
-function fail(reason: CodeErrorReason, message: string, cause?: unknown): Outcome {
-  return cause === undefined
-    ? { kind: 'failed', reason, message }
-    : { kind: 'failed', reason, message, cause };
-}
-
-function mib(bytes: number): string {
-  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 }

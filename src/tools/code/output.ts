@@ -56,8 +56,8 @@ export interface CodeOutput {
   note?: string;
 }
 
-/** Cuts a string to `max` characters, keeping its head and tail around a marker. */
-function middleCut(text: string, max: number): string {
+/** Cuts a string to about `max` characters, keeping its head and tail around a marker. */
+export function middleCut(text: string, max: number): string {
   if (text.length <= max) return text;
   const marker = `\n… ${text.length - max} characters omitted …\n`;
   const keep = Math.max(0, max - marker.length);

@@ -10,7 +10,8 @@
  * - `call(payloadJson)` returns a promise of `{"ok":true,"value":…}` or `{"ok":false,"message":…}` text.
  * - `log(level, text)` records one console line.
  * - `done(kind, text)` reports the outcome: `ok` (result JSON text, '' for undefined), `invalid` (the
- *   result is not JSON) or `error` (an `{name, message, stack}` JSON text).
+ *   result is not JSON), `syntax` (the program closed its wrapper function early) or `error` (an
+ *   `{name, message, stack}` JSON text).
  */
 export const PRELUDE_SOURCE = String.raw`(function (call, log, done, catalogJson, inputJson) {
   'use strict';
@@ -19,6 +20,7 @@ export const PRELUDE_SOURCE = String.raw`(function (call, log, done, catalogJson
   const toText = String;
   const freeze = Object.freeze;
   const keys = Object.keys;
+  const define = (target, key, value) => Object.defineProperty(target, key, { value, enumerable: true });
   const hasOwn = Object.prototype.hasOwnProperty;
   const ProxyCtor = Proxy;
   const apply = Reflect.apply;
@@ -81,15 +83,15 @@ export const PRELUDE_SOURCE = String.raw`(function (call, log, done, catalogJson
   const api = {};
   for (const server of serverNames) {
     const tools = {};
-    for (const tool of catalog[server]) tools[tool] = (args) => callTool(server, tool, args);
-    api[server] = new ProxyCtor(freeze(tools), {
+    for (const tool of catalog[server]) define(tools, tool, (args) => callTool(server, tool, args));
+    define(api, server, new ProxyCtor(freeze(tools), {
       get(target, key) {
         if (passThrough(key) || key in target) return target[key];
         const known = catalog[server].join(', ');
         return fails('servers.' + server + '.' + key + ' is not a tool. Tools of "' + server + '": ' + known +
           '. Use search_tools to find tools.', server, key);
       },
-    });
+    }));
   }
   globalThis.servers = new ProxyCtor(freeze(api), {
     get(target, key) {
@@ -127,14 +129,16 @@ export const PRELUDE_SOURCE = String.raw`(function (call, log, done, catalogJson
     if (text === undefined) return done('invalid', 'a ' + typeof value + ' is not JSON');
     return done('ok', text);
   };
+  const EARLY_CLOSE = 'the program must be the body of one async function; it closed that function early';
   return function start(main) {
-    if (typeof main !== 'function') return done('error', '{"name":"SyntaxError","message":"the program must be the body of one function; it closed the function early","stack":""}');
+    if (typeof main !== 'function') return done('syntax', EARLY_CLOSE);
     let promise;
     try {
       promise = main();
     } catch (error) {
       return done('error', describe(error));
     }
+    if (!(promise instanceof PromiseCtor)) return done('syntax', EARLY_CLOSE);
     apply(then, promise, [onValue, (error) => done('error', describe(error))]);
   };
 })`;

@@ -4,14 +4,13 @@
  * limit and an interrupt deadline; the guest sees no host object, only the globals the prelude builds
  * (`console`, `servers`, `input`, `ToolError`) and the ECMAScript built-ins. See docs/code-execution.md.
  */
-import variant from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 
-import { InternalError } from '../../errors/index.js';
+import { describeError, InternalError, UserError } from '../../errors/index.js';
 import { CodeExecutionError } from './errors.js';
 import { Execution, type ExecutionResult, type SandboxToolBridge } from './execution.js';
 import { wrapProgram } from './transpile.js';
-import { resolveLimits, type CodeLimits, type JsonValue } from './types.js';
+import { resolveLimits, type CodeLimits } from './types.js';
 
 export type { ExecutionResult, SandboxToolBridge } from './execution.js';
 
@@ -22,8 +21,8 @@ export interface SandboxRunOptions {
   typescript?: boolean;
   /** The tools `servers.<server>.<tool>` calls; without it `servers` is empty. */
   tools?: SandboxToolBridge;
-  /** The value of the global `input` (JSON). */
-  input?: JsonValue;
+  /** The value of the global `input`; must be JSON (else a `UserError` with code invalid_input). */
+  input?: unknown;
   /** Limits for this run, over the sandbox's own. */
   limits?: Partial<CodeLimits>;
   /** Aborts the run (and the tool calls it has in flight). */
@@ -38,10 +37,28 @@ export interface QuickJsSandboxOptions {
 /** Loads a new instance of the QuickJS WebAssembly module (its own linear memory). */
 async function loadModule(): Promise<QuickJSWASMModule> {
   try {
-    return await newQuickJSWASMModuleFromVariant(variant);
+    // The release build without asyncify: host calls are bridged with deferred promises, so many can be in
+    // flight at once (asyncify suspends on one call at a time, and is larger and slower).
+    return await newQuickJSWASMModuleFromVariant(import('@jitl/quickjs-wasmfile-release-sync'));
   } catch (error) {
     throw new InternalError('Could not load the QuickJS WebAssembly module.', { cause: error });
   }
+}
+
+/** The input as JSON text ('' for none); anything JSON cannot represent is refused. */
+function inputText(input: unknown): string {
+  if (input === undefined) return '';
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch (error) {
+    throw new UserError('invalid_input', `The input must be a JSON value: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  if (text === undefined)
+    throw new UserError('invalid_input', `The input must be a JSON value, not a ${typeof input}.`);
+  return text;
 }
 
 export class QuickJsSandbox {
@@ -73,6 +90,7 @@ export class QuickJsSandbox {
   async run(options: SandboxRunOptions): Promise<ExecutionResult> {
     const limits = resolveLimits({ ...this.limits, ...options.limits });
     const program = wrapProgram(options.code, options.typescript ?? true);
+    const inputJson = inputText(options.input);
     if (options.signal?.aborted) throw new CodeExecutionError('aborted', 'The run was aborted.');
     const module = await this.currentModule();
     let execution: Execution;
@@ -80,10 +98,12 @@ export class QuickJsSandbox {
       execution = new Execution(module, limits, options.tools);
     } catch (error) {
       this.discard(module);
-      throw new CodeExecutionError('sandbox_crashed', 'The sandbox could not start a runtime.', { cause: error });
+      throw new CodeExecutionError('sandbox_crashed', 'The sandbox could not start a runtime.', {
+        cause: error,
+      });
     }
     try {
-      return await execution.execute(program, options.input, options.signal);
+      return await execution.execute(program, inputJson, options.signal);
     } finally {
       if (execution.crashed) this.discard(module);
     }

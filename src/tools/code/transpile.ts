@@ -23,7 +23,10 @@ export function wrapProgram(code: string, typescript: boolean): string {
       .code;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new CodeExecutionError('syntax', `SyntaxError: ${programPosition(message)}`, { cause: error });
+    throw new CodeExecutionError('syntax', `SyntaxError: ${programPosition(message)}`, {
+      cause: error,
+      data: { logs: [], toolCalls: 0 },
+    });
   }
 }
 

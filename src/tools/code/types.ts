@@ -46,9 +46,9 @@ export interface CodeLimits {
   /** Heap limit of the QuickJS runtime. */
   memoryBytes: number;
   /**
-   * QuickJS stack limit. Keep it at or below 384 KiB: the interpreter's WebAssembly frames also use the host's
-   * V8 stack, and past that deep recursion overflows the host stack first (caught, and reported as a stack
-   * limit, but it costs a reload of the WebAssembly module).
+   * QuickJS stack limit, 64 KiB to 1 MiB. Keep it at or below 384 KiB: the interpreter's WebAssembly frames
+   * also use the host's V8 stack, and past that deep recursion overflows the host stack first (caught, and
+   * reported as a stack limit, but it costs a reload of the WebAssembly module).
    */
   stackBytes: number;
   /** The most characters of logs plus result returned to the model; more is truncated with a note. */
@@ -66,6 +66,10 @@ export const DEFAULT_CODE_LIMITS: Readonly<CodeLimits> = Object.freeze({
   maxToolCalls: 200,
 });
 
+/** QuickJS measures its stack against the WebAssembly stack; far larger limits make every check fail. */
+const MIN_STACK_BYTES = 64 * 1024;
+const MAX_STACK_BYTES = 1024 * 1024;
+
 /** Merges partial limits over the defaults; every limit must be a positive integer. */
 export function resolveLimits(partial: Partial<CodeLimits> | undefined): CodeLimits {
   const limits: CodeLimits = { ...DEFAULT_CODE_LIMITS, ...partial };
@@ -75,6 +79,13 @@ export function resolveLimits(partial: Partial<CodeLimits> | undefined): CodeLim
         data: { field },
       });
     }
+  }
+  if (limits.stackBytes < MIN_STACK_BYTES || limits.stackBytes > MAX_STACK_BYTES) {
+    throw new UserError(
+      'invalid_input',
+      `Code limit stackBytes must be between ${MIN_STACK_BYTES} and ${MAX_STACK_BYTES}, got ${limits.stackBytes}.`,
+      { data: { field: 'stackBytes' } },
+    );
   }
   return limits;
 }
