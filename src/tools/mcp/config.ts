@@ -136,12 +136,19 @@ function normalise(entry: ServerEntry): McpServerConfig | undefined {
  * filled); disabled servers are dropped here so nothing downstream has to remember to skip them.
  */
 export const mcpServersSchema = z
-  .record(
-    z
-      .string()
-      .regex(SERVER_NAME, 'server names must be 1-64 letters, digits, "_" or "-" (they prefix tool names)'),
-    serverEntrySchema,
-  )
+  .record(z.string(), serverEntrySchema)
+  .superRefine((servers, context) => {
+    // Checked here rather than as the record's key schema, whose failure zod reports as "Invalid key in record".
+    for (const name of Object.keys(servers)) {
+      if (!SERVER_NAME.test(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'server names must be 1-64 letters, digits, "_" or "-" (they prefix tool names)',
+        });
+      }
+    }
+  })
   .transform((servers) => {
     const enabled: Record<string, McpServerConfig> = {};
     for (const [name, entry] of Object.entries(servers)) {

@@ -1,20 +1,30 @@
-import { createRequire } from 'node:module';
-
-import {
+import type {
   Client,
-  type Implementation,
-  type ProtocolEra,
-  type RequestOptions,
+  GetPromptResult,
+  Implementation,
+  Prompt,
+  ProtocolEra,
+  ReadResourceResult,
+  RequestOptions,
+  Resource,
 } from '@modelcontextprotocol/client';
-import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
 
-import { ConfigError, HydraError, ProviderError, UserError } from '../../errors/index.js';
+import { ConfigError, HydraError, ProviderError } from '../../errors/index.js';
 import type { McpServerConfig } from './config.js';
-import { connectError, isConnectionLost, isSessionLost, toHydraError } from './errors.js';
-import { abortable, backoffDelay, Emitter, settleWithin, sleep, type BackoffPolicy } from './support.js';
-import { negotiationMode, openTransport, type OpenedTransport } from './transport.js';
+import { backingOffError, closedError, isConnectionLost, isSessionLost, toHydraError } from './errors.js';
 import {
-  toToolInfo,
+  closeSession,
+  fetchTools,
+  hydraVersion,
+  openSession,
+  probeSession,
+  type Session,
+} from './session.js';
+import { abortable, backoffDelay, Emitter, sleep } from './support.js';
+import {
+  DEFAULT_RECONNECT,
+  type McpConnectionOptions,
+  type McpReconnectPolicy,
   type McpCallOptions,
   type McpCallResult,
   type McpConnectionEvents,
@@ -23,32 +33,7 @@ import {
   type McpToolInfo,
 } from './types.js';
 
-export interface McpReconnectPolicy extends BackoffPolicy {
-  /** Connect attempts one request makes (waiting the backoff between them) before it fails. */
-  maxAttempts: number;
-}
-
-export const DEFAULT_RECONNECT: McpReconnectPolicy = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  factor: 2,
-  maxAttempts: 3,
-};
-
-export interface McpConnectionOptions {
-  /** How Hydra introduces itself in `initialize` / `_meta`; default `hydra` and the package version. */
-  clientInfo?: Implementation;
-  reconnect?: Partial<McpReconnectPolicy>;
-  /** Each line a stdio server writes to stderr (they log there); by default only the last lines are kept. */
-  onStderr?: (line: string) => void;
-}
-
-/** Liveness probe after an HTTP stream error; short, since it only has to tell a dead server from a live one. */
-const PROBE_TIMEOUT_MS = 5_000;
-
-interface Live {
-  client: Client;
-  opened: OpenedTransport;
+interface Live extends Session {
   generation: number;
 }
 
@@ -71,6 +56,7 @@ export class McpConnection {
   #retryAt = 0;
   #generation = 0;
   #probing = false;
+  #changedWhileConnecting = false;
 
   constructor(name: string, config: McpServerConfig, options: McpConnectionOptions = {}) {
     this.name = name;
@@ -123,7 +109,7 @@ export class McpConnection {
   /** Lists the tools again (every page) and updates the cache. */
   async listTools(options: McpRequestOptions = {}): Promise<McpToolInfo[]> {
     const tools = await this.#request('tools/list', options, (client, request) =>
-      this.#fetchTools(client, request),
+      fetchTools(this.name, client, request),
     );
     this.#tools = tools;
     return tools;
@@ -184,10 +170,7 @@ export class McpConnection {
     await this.#connecting?.catch(() => undefined);
     const live = this.#live;
     this.#live = undefined;
-    if (!live) return;
-    // Ending the HTTP session frees it on the server; bounded, so a hung server cannot hold up shutdown.
-    if (live.opened.terminate) await settleWithin(live.opened.terminate(), 1_000);
-    await live.client.close().catch(() => undefined);
+    if (live) await closeSession(live);
   }
 
   async #request<T>(
@@ -205,7 +188,7 @@ export class McpConnection {
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (error) {
-        if (this.#state === 'closed') throw this.#closedError();
+        if (this.#state === 'closed') throw closedError(this.name);
         if (isConnectionLost(error)) this.#drop(live, error);
         // A session the server no longer knows never saw this request, so sending it again is safe.
         if (attempt === 0 && isSessionLost(error) && !options.signal?.aborted) continue;
@@ -215,17 +198,12 @@ export class McpConnection {
   }
 
   async #ensureConnected(signal: AbortSignal | undefined, maxAttempts: number): Promise<Live> {
-    if (this.#state === 'closed') throw this.#closedError();
+    if (this.#state === 'closed') throw closedError(this.name);
     if (this.#live) return this.#live;
     const wait = this.#retryAt - Date.now();
     if (!this.#connecting && wait > 0) {
       // Backoff between failed reconnects: fail fast instead of hammering (or respawning) a broken server.
-      throw new ProviderError(
-        'provider_unavailable',
-        `MCP server "${this.name}" is unavailable (${this.#lastError?.message ?? 'connect failed'}); ` +
-          `next reconnect attempt in ${wait} ms.`,
-        { retryable: true, cause: this.#lastError, data: { server: this.name, retryAfterMs: wait } },
-      );
+      throw backingOffError(this.name, this.#lastError, wait);
     }
     this.#connecting ??= this.#connectLoop(maxAttempts).finally(() => {
       this.#connecting = undefined;
@@ -247,6 +225,10 @@ export class McpConnection {
         this.#live = live;
         this.#setState('connected');
         if (changed) this.#events.emit('toolsChanged', { server: this.name, tools, reason: 'reconnected' });
+        if (this.#changedWhileConnecting) {
+          this.#changedWhileConnecting = false;
+          this.#onToolListChanged(live.generation);
+        }
         return live;
       } catch (error) {
         const failure = HydraError.isInstance(error) ? error : toHydraError(error, this.#context('connect'));
@@ -264,41 +246,32 @@ export class McpConnection {
     }
   }
 
-  /** A fresh client and transport (a new process for stdio), connected, with the tool list fetched. */
   async #open(): Promise<{ live: Live; tools: McpToolInfo[] }> {
     const generation = ++this.#generation;
-    const opened = openTransport(this.config, this.#onStderr);
-    const client = new Client(this.#clientInfo, {
-      versionNegotiation: { mode: negotiationMode(this.config) },
-      listChanged: {
-        // Refreshed by us (not the SDK) so the cache, the timeout and the event all come from one place.
-        tools: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#onToolListChanged(generation) },
-      },
+    this.#changedWhileConnecting = false;
+    // Filled in once connected; the hooks ignore events that arrive before (a failed connect cleans up itself).
+    const ready: { live?: Live } = {};
+    const { session, tools } = await openSession({
+      server: this.name,
+      config: this.config,
+      clientInfo: this.#clientInfo,
+      onStderr: this.#onStderr,
+      signal: this.#closing.signal,
+      onToolListChanged: () => this.#onToolListChanged(generation),
+      onClose: () => ready.live && this.#drop(ready.live, undefined),
+      onError: () => ready.live && this.#probe(ready.live),
     });
-    const live: Live = { client, opened, generation };
-    client.onclose = () => this.#drop(live, undefined);
-    client.onerror = () => this.#probe(live);
-    const timeoutMs = this.config.connectTimeoutMs;
-    const request = { timeout: timeoutMs, signal: this.#closing.signal };
-    try {
-      await client.connect(opened.transport, request);
-      const tools = await this.#fetchTools(client, request);
-      return { live, tools };
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw connectError(error, { ...this.#context('connect'), timeoutMs, stderr: opened.stderrTail() });
-    }
-  }
-
-  async #fetchTools(client: Client, request: RequestOptions): Promise<McpToolInfo[]> {
-    if (!client.getServerCapabilities()?.tools) return [];
-    // Without a cursor the SDK walks every page (up to its 64-page cap) and returns them joined.
-    const { tools } = await client.listTools(undefined, request);
-    return tools.map((tool) => toToolInfo(this.name, tool));
+    ready.live = { ...session, generation };
+    return { live: ready.live, tools };
   }
 
   #onToolListChanged(generation: number): void {
-    if (this.#live?.generation !== generation) return;
+    if (generation !== this.#generation) return; // from a replaced session
+    if (this.#live?.generation !== generation) {
+      // Arrived between the handshake and the end of connect: the listing fetched there may predate it.
+      this.#changedWhileConnecting = true;
+      return;
+    }
     this.listTools().then(
       (tools) => this.#events.emit('toolsChanged', { server: this.name, tools, reason: 'list_changed' }),
       () => undefined, // the old list stays; the failure already dropped the connection if it was fatal
@@ -312,14 +285,8 @@ export class McpConnection {
   #probe(live: Live): void {
     if (this.config.transport !== 'http' || this.#live !== live || this.#probing) return;
     this.#probing = true;
-    const client = live.client;
-    const check =
-      client.getProtocolEra() === 'modern' ? client.discover.bind(client) : client.ping.bind(client);
-    check({ timeout: PROBE_TIMEOUT_MS })
-      .then(
-        () => undefined,
-        (error: unknown) => this.#drop(live, error),
-      )
+    probeSession(live)
+      .catch((error: unknown) => this.#drop(live, error))
       .finally(() => {
         this.#probing = false;
       });
@@ -339,7 +306,7 @@ export class McpConnection {
           )
         : toHydraError(error, this.#context('connection'));
     this.#setState('disconnected', this.#lastError);
-    void live.client.close().catch(() => undefined);
+    void closeSession(live);
   }
 
   #setState(state: McpConnectionState, error?: HydraError): void {
@@ -348,22 +315,7 @@ export class McpConnection {
     this.#events.emit('stateChanged', { server: this.name, state, error });
   }
 
-  #closedError(): UserError {
-    return new UserError('invalid_input', `The connection to MCP server "${this.name}" is closed.`, {
-      data: { server: this.name },
-    });
-  }
-
   #context(operation: string): { server: string; operation: string } {
     return { server: this.name, operation };
-  }
-}
-
-function hydraVersion(): string {
-  try {
-    // src/tools/mcp and dist/tools/mcp are both three levels below the package root.
-    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
   }
 }

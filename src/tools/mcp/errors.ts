@@ -6,7 +6,7 @@ import {
   SdkHttpError,
 } from '@modelcontextprotocol/client';
 
-import { AbortedError, ConfigError, HydraError, ProviderError } from '../../errors/index.js';
+import { AbortedError, ConfigError, HydraError, ProviderError, UserError } from '../../errors/index.js';
 
 /**
  * Maps what the MCP SDK throws to Hydra's taxonomy. Until `src/errors` has a tool family, MCP failures are
@@ -68,9 +68,12 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
         },
       );
     }
+    const status = error instanceof SdkHttpError ? error.status : undefined;
     if (
       error.code === SdkErrorCode.ClientHttpAuthentication ||
-      error.code === SdkErrorCode.ClientHttpForbidden
+      error.code === SdkErrorCode.ClientHttpForbidden ||
+      status === 401 ||
+      status === 403
     ) {
       return new ProviderError(
         'provider_auth_failed',
@@ -118,7 +121,10 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
 }
 
 /** A failed connect: a missing executable is the user's config to fix; anything else is the server's side. */
-export function connectError(error: unknown, context: McpErrorContext & { stderr?: string }): HydraError {
+export function connectError(
+  error: unknown,
+  context: McpErrorContext & { stderr?: string; negotiation?: unknown },
+): HydraError {
   const code = error instanceof Error && 'code' in error ? (error as { code: unknown }).code : undefined;
   const tail = context.stderr ? `\nServer stderr (last lines):\n${context.stderr}` : '';
   if (code === 'ENOENT' || code === 'EACCES') {
@@ -127,11 +133,54 @@ export function connectError(error: unknown, context: McpErrorContext & { stderr
       { cause: error, data: { field: `mcpServers.${context.server}.command`, server: context.server } },
     );
   }
+  const data = { server: context.server, operation: 'connect' };
+  const detail = error instanceof Error ? error.message : String(error);
+  // The SDK also reports a probe that could not reach the server as a failed era negotiation.
+  const unreachable = /fetch failed|ECONNREFUSED|ENOTFOUND|network/i.test(detail);
+  if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && !unreachable) {
+    const configured =
+      context.negotiation === undefined
+        ? ''
+        : ` (versionNegotiation: ${JSON.stringify(context.negotiation)})`;
+    return new ProviderError(
+      'provider_bad_request',
+      `MCP server "${context.server}" and Hydra found no protocol version in common${configured}: ${detail}. ` +
+        `Set mcpServers.${context.server}.versionNegotiation to "auto" or "legacy".`,
+      { cause: error, data: { ...data, sdkCode: error.code } },
+    );
+  }
+  if (unreachable || isConnectionLost(error)) {
+    return new ProviderError(
+      'provider_unavailable',
+      `Could not connect to MCP server "${context.server}": ${detail}.${tail}`,
+      { cause: error, data, retryable: true },
+    );
+  }
   const mapped = toHydraError(error, context);
   if (!(mapped instanceof ProviderError) || tail === '') return mapped;
   return new ProviderError(mapped.code, `${mapped.message}${tail}`, {
     cause: mapped.cause ?? error,
     data: mapped.data,
     retryable: mapped.retryable,
+  });
+}
+
+/** A request during the backoff after failed reconnects. */
+export function backingOffError(
+  server: string,
+  lastError: HydraError | undefined,
+  waitMs: number,
+): ProviderError {
+  return new ProviderError(
+    'provider_unavailable',
+    `MCP server "${server}" is unavailable (${lastError?.message ?? 'connect failed'}); ` +
+      `next reconnect attempt in ${waitMs} ms.`,
+    { retryable: true, cause: lastError, data: { server, retryAfterMs: waitMs } },
+  );
+}
+
+export function closedError(server: string): UserError {
+  return new UserError('invalid_input', `The connection to MCP server "${server}" is closed.`, {
+    data: { server },
   });
 }

@@ -1,13 +1,26 @@
-import type { GetPromptResult, Implementation, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
+import type {
+  GetPromptResult,
+  Implementation,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+} from '@modelcontextprotocol/client';
 
-import { HydraError, NotFoundError, UserError } from '../../errors/index.js';
+import { NotFoundError, UserError, type HydraError } from '../../errors/index.js';
 import type { FunctionTool } from '../function-tool.js';
 import type { McpServersConfig } from './config.js';
-import { McpConnection, type McpReconnectPolicy } from './connection.js';
+import { McpConnection } from './connection.js';
 import { toHydraError } from './errors.js';
 import { Emitter } from './support.js';
-import { createMcpFunctionTool, defaultToolName, isValidToolName, shortHash, type McpToolNamer } from './tool.js';
+import {
+  createMcpFunctionTool,
+  defaultToolName,
+  isValidToolName,
+  shortHash,
+  type McpToolNamer,
+} from './tool.js';
 import type {
+  McpReconnectPolicy,
   McpCallOptions,
   McpCallResult,
   McpConnectionEvents,
@@ -103,7 +116,8 @@ export class McpHub {
     outcomes.forEach((outcome, index) => {
       const server = (connections[index] as McpConnection).name;
       if (outcome.status === 'fulfilled') report.connected.push(server);
-      else report.failed.push({ server, error: toHydraError(outcome.reason, { server, operation: 'connect' }) });
+      else
+        report.failed.push({ server, error: toHydraError(outcome.reason, { server, operation: 'connect' }) });
     });
     return report;
   }
@@ -139,7 +153,8 @@ export class McpHub {
           );
         }
         // Two tools that sanitise to one name (`a.b` and `a_b`) must not shadow each other.
-        if (taken.has(toolName)) toolName = `${toolName.slice(0, 55)}_${shortHash(`${info.server}\u0000${info.name}`)}`;
+        if (taken.has(toolName))
+          toolName = `${toolName.slice(0, 55)}_${shortHash(`${info.server}\u0000${info.name}`)}`;
         taken.add(toolName);
         tools.push({ ...info, toolName });
       }
@@ -184,7 +199,11 @@ export class McpHub {
     return this.connection(server).listResources(options);
   }
 
-  readResource(server: string, uri: string, options: McpRequestOptions = {}): Promise<ReadResourceResult['contents']> {
+  readResource(
+    server: string,
+    uri: string,
+    options: McpRequestOptions = {},
+  ): Promise<ReadResourceResult['contents']> {
     return this.connection(server).readResource(uri, options);
   }
 

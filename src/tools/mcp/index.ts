@@ -16,12 +16,7 @@ export {
   type McpStdioServerConfig,
   type McpVersionNegotiation,
 } from './config.js';
-export {
-  DEFAULT_RECONNECT,
-  McpConnection,
-  type McpConnectionOptions,
-  type McpReconnectPolicy,
-} from './connection.js';
+export { McpConnection } from './connection.js';
 export {
   McpHub,
   type McpConnectReport,
@@ -31,14 +26,17 @@ export {
 } from './hub.js';
 export { formatCallResult } from './results.js';
 export { defaultToolName, mapAnnotations, type McpToolNamer } from './tool.js';
-export type {
-  McpCallOptions,
-  McpCallResult,
-  McpConnectionEvents,
-  McpConnectionState,
-  McpContentBlock,
-  McpProgress,
-  McpRequestOptions,
-  McpToolHints,
-  McpToolInfo,
+export {
+  DEFAULT_RECONNECT,
+  type McpConnectionOptions,
+  type McpReconnectPolicy,
+  type McpCallOptions,
+  type McpCallResult,
+  type McpConnectionEvents,
+  type McpConnectionState,
+  type McpContentBlock,
+  type McpProgress,
+  type McpRequestOptions,
+  type McpToolHints,
+  type McpToolInfo,
 } from './types.js';

@@ -1,6 +1,7 @@
-import type { ContentBlock, Progress, Tool } from '@modelcontextprotocol/client';
+import type { ContentBlock, Implementation, Progress, Tool } from '@modelcontextprotocol/client';
 
 import type { HydraError } from '../../errors/index.js';
+import type { BackoffPolicy } from './support.js';
 
 /** One content block of a tool result (text, image, audio, resource link, embedded resource), as MCP defines it. */
 export type McpContentBlock = ContentBlock;
@@ -60,6 +61,26 @@ export interface McpConnectionEvents {
   /** The cached tool list changed: after `notifications/tools/list_changed`, or a reconnect found other tools. */
   toolsChanged: { server: string; tools: readonly McpToolInfo[]; reason: 'list_changed' | 'reconnected' };
   stateChanged: { server: string; state: McpConnectionState; error?: HydraError | undefined };
+}
+
+export interface McpReconnectPolicy extends BackoffPolicy {
+  /** Connect attempts one request makes (waiting the backoff between them) before it fails. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RECONNECT: McpReconnectPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  factor: 2,
+  maxAttempts: 3,
+};
+
+export interface McpConnectionOptions {
+  /** How Hydra introduces itself in `initialize` / `_meta`; default `hydra` and the package version. */
+  clientInfo?: Implementation;
+  reconnect?: Partial<McpReconnectPolicy>;
+  /** Each line a stdio server writes to stderr (they log there); by default only the last lines are kept. */
+  onStderr?: (line: string) => void;
 }
 
 export function toToolInfo(server: string, tool: Tool): McpToolInfo {
