@@ -8,6 +8,7 @@ import { registerMcpCommand } from './commands/mcp.js';
 import { registerMemoryCommand } from './commands/memory.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerSkillsCommand, registerToolsCommand } from './commands/tools.js';
 import { registerSimModelCommand } from './commands/sim-model.js';
 import { EXIT, reportFailure } from './output.js';
 import { HYDRA_VERSION } from './version.js';
@@ -24,6 +25,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerRunsCommand(program);
+  registerToolsCommand(program);
+  registerSkillsCommand(program);
   registerDemoCommand(program);
   registerDoctorCommand(program);
   registerSimModelCommand(program);

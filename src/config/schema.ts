@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { kernelConfigSchema } from '../kernel/config.js';
+import { mcpServersSchema } from '../tools/mcp/index.js';
 import { parseModelId, PROVIDER_KINDS } from '../models/index.js';
 
 const modelId = z.string().superRefine((value, context) => {
@@ -72,6 +73,16 @@ const memorySchema = z
     path: ['compactTo'],
   });
 
+const toolsSchema = z
+  .object({
+    /**
+     * How agents see MCP tools: `direct` (every tool definition in context), `code` (search_tools and execute_code:
+     * programs call the tools in a sandbox, only their output reaches the model), or `both`.
+     */
+    mode: z.enum(['direct', 'code', 'both']).default('direct'),
+  })
+  .strict();
+
 /** The whole configuration, as validated from `hydra.config.*`, the environment and flags. */
 export const hydraConfigSchema = z
   .object({
@@ -82,6 +93,9 @@ export const hydraConfigSchema = z
     models: z.record(z.string(), modelSettingsSchema).default({}),
     agent: agentSchema.default(agentSchema.parse({})),
     memory: memorySchema.prefault({}),
+    /** MCP servers, in the shape Claude Desktop and Cursor use: { "<name>": { command, args, env } | { url, headers } }. */
+    mcpServers: mcpServersSchema.prefault({}),
+    tools: toolsSchema.prefault({}),
     /** Scheduling, limits, retries and per-model backend slots: see docs/kernel.md. */
     kernel: kernelConfigSchema.prefault({}),
     /** PostgreSQL server; unset means the embedded store. Env: DATABASE_URL. */

@@ -8,9 +8,9 @@ import {
   openConfiguredStore,
 } from '../../config/index.js';
 import { HydraError, UserError } from '../../errors/index.js';
-import { defaultTools } from '../../tools/index.js';
 import { withStreamingOutput } from '../agent-session.js';
 import { loadCliConfig } from '../context.js';
+import { openToolbox, type Toolbox } from '../toolbox.js';
 import { progress } from '../output.js';
 import { parsePositiveInt } from '../parse.js';
 
@@ -56,8 +56,10 @@ export function registerRunCommand(program: Command): void {
       if (!flags.json) progress(`hydra: running on ${provider.id}`);
       const kernel = createConfiguredKernel(config, [provider]);
       const store = await openConfiguredStore(config);
+      let toolbox: Toolbox | undefined;
       try {
-        const tools = defaultTools(process.cwd());
+        toolbox = await openToolbox(config, store, flags.json);
+        const tools = toolbox.tools;
         const runtime = new AgentRuntime({
           kernel,
           runs: await RunStore.open(store),
@@ -103,6 +105,7 @@ export function registerRunCommand(program: Command): void {
           throw error;
         });
       } finally {
+        await toolbox?.close();
         await kernel.close();
         await store.close();
       }
