@@ -25,7 +25,8 @@ export function exitCodeFor(error: unknown): number {
   )
     return EXIT.config;
   if (error.code === 'invalid_input') return EXIT.usage;
-  if (error.code === 'provider_unavailable' || error.code === 'provider_timeout') return EXIT.unavailable;
+  if (['provider_unavailable', 'provider_timeout', 'tool_unavailable', 'tool_timeout'].includes(error.code))
+    return EXIT.unavailable;
   return EXIT.failure;
 }
 

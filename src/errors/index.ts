@@ -33,6 +33,11 @@ export type HydraErrorCode =
   | 'provider_bad_request'
   | 'provider_malformed_response'
   | 'context_length_exceeded'
+  // tools (MCP servers and other tool backends)
+  | 'tool_unavailable'
+  | 'tool_timeout'
+  | 'tool_auth_failed'
+  | 'tool_protocol_error'
   // kernel
   | 'escalated'
   | 'kernel_backpressure'
@@ -148,6 +153,15 @@ export class ConflictError extends UserError {
 
 /** The model provider failed or answered with something unusable. */
 export class ProviderError extends HydraError {
+  readonly fault = 'provider' as const;
+}
+
+/**
+ * A tool backend (an MCP server) failed: unreachable or died (`tool_unavailable`, retryable), too slow
+ * (`tool_timeout`, retryable), refused credentials (`tool_auth_failed`) or spoke the protocol wrongly
+ * (`tool_protocol_error`). A tool's own error result is not this: the model sees it as a tool error.
+ */
+export class ToolError extends HydraError {
   readonly fault = 'provider' as const;
 }
 

@@ -9,7 +9,7 @@ import type {
   Resource,
 } from '@modelcontextprotocol/client';
 
-import { ConfigError, HydraError, ProviderError } from '../../errors/index.js';
+import { ConfigError, HydraError, ToolError } from '../../errors/index.js';
 import type { McpServerConfig } from './config.js';
 import { backingOffError, closedError, isConnectionLost, isSessionLost, toHydraError } from './errors.js';
 import {
@@ -299,8 +299,8 @@ export class McpConnection {
     const exit = live.opened.stderrTail();
     this.#lastError =
       error === undefined
-        ? new ProviderError(
-            'provider_unavailable',
+        ? new ToolError(
+            'tool_unavailable',
             `MCP server "${this.name}" closed the connection.${exit ? `\nServer stderr (last lines):\n${exit}` : ''}`,
             { retryable: true, data: { server: this.name } },
           )

@@ -6,11 +6,11 @@ import {
   SdkHttpError,
 } from '@modelcontextprotocol/client';
 
-import { AbortedError, ConfigError, HydraError, ProviderError, UserError } from '../../errors/index.js';
+import { AbortedError, ConfigError, HydraError, ToolError, UserError } from '../../errors/index.js';
 
 /**
  * Maps what the MCP SDK throws to Hydra's taxonomy. Until `src/errors` has a tool family, MCP failures are
- * `ProviderError`s (the MCP server is the provider of the tool) and `data.server` / `data.operation` say
+ * `ToolError`s and `data.server` / `data.operation` say
  * which server and request; `retryable` is true exactly when trying again later can succeed.
  */
 
@@ -58,15 +58,11 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
     data['sdkCode'] = error.code;
     if (error.code === SdkErrorCode.RequestTimeout) {
       const within = context.timeoutMs === undefined ? '' : ` within ${context.timeoutMs} ms`;
-      return new ProviderError(
-        'provider_timeout',
-        `MCP server "${server}" did not answer ${operation}${within}.`,
-        {
-          cause,
-          data,
-          retryable: true,
-        },
-      );
+      return new ToolError('tool_timeout', `MCP server "${server}" did not answer ${operation}${within}.`, {
+        cause,
+        data,
+        retryable: true,
+      });
     }
     const status = error instanceof SdkHttpError ? error.status : undefined;
     if (
@@ -75,26 +71,22 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
       status === 401 ||
       status === 403
     ) {
-      return new ProviderError(
-        'provider_auth_failed',
-        `MCP server "${server}" refused ${operation}: ${detail}`,
-        {
-          cause,
-          data,
-        },
-      );
+      return new ToolError('tool_auth_failed', `MCP server "${server}" refused ${operation}: ${detail}`, {
+        cause,
+        data,
+      });
     }
     if (error.code === SdkErrorCode.InvalidResult || error.code === SdkErrorCode.UnsupportedResultType) {
-      return new ProviderError(
-        'provider_malformed_response',
+      return new ToolError(
+        'tool_protocol_error',
         `MCP server "${server}" sent an unusable answer to ${operation}: ${detail}`,
         { cause, data },
       );
     }
   }
   if (isConnectionLost(error)) {
-    return new ProviderError(
-      'provider_unavailable',
+    return new ToolError(
+      'tool_unavailable',
       `Lost the connection to MCP server "${server}" during ${operation} (${detail}); the next call reconnects.`,
       { cause, data, retryable: true },
     );
@@ -103,21 +95,17 @@ export function toHydraError(error: unknown, context: McpErrorContext): HydraErr
     data['mcpCode'] = error.code;
     // -32603 is the server's own failure; everything else is a request it rejected (bad params, unknown method).
     const internal = error.code === ProtocolErrorCode.InternalError;
-    return new ProviderError(
-      internal ? 'provider_unavailable' : 'provider_bad_request',
+    return new ToolError(
+      internal ? 'tool_unavailable' : 'tool_protocol_error',
       `MCP server "${server}" rejected ${operation}: ${detail}`,
       { cause, data, retryable: internal },
     );
   }
-  return new ProviderError(
-    'provider_unavailable',
-    `MCP ${operation} on server "${server}" failed: ${detail}`,
-    {
-      cause,
-      data,
-      retryable: false,
-    },
-  );
+  return new ToolError('tool_unavailable', `MCP ${operation} on server "${server}" failed: ${detail}`, {
+    cause,
+    data,
+    retryable: false,
+  });
 }
 
 /** A failed connect: a missing executable is the user's config to fix; anything else is the server's side. */
@@ -142,23 +130,23 @@ export function connectError(
       context.negotiation === undefined
         ? ''
         : ` (versionNegotiation: ${JSON.stringify(context.negotiation)})`;
-    return new ProviderError(
-      'provider_bad_request',
+    return new ToolError(
+      'tool_protocol_error',
       `MCP server "${context.server}" and Hydra found no protocol version in common${configured}: ${detail}. ` +
         `Set mcpServers.${context.server}.versionNegotiation to "auto" or "legacy".`,
       { cause: error, data: { ...data, sdkCode: error.code } },
     );
   }
   if (unreachable || isConnectionLost(error)) {
-    return new ProviderError(
-      'provider_unavailable',
+    return new ToolError(
+      'tool_unavailable',
       `Could not connect to MCP server "${context.server}": ${detail}.${tail}`,
       { cause: error, data, retryable: true },
     );
   }
   const mapped = toHydraError(error, context);
-  if (!(mapped instanceof ProviderError) || tail === '') return mapped;
-  return new ProviderError(mapped.code, `${mapped.message}${tail}`, {
+  if (!(mapped instanceof ToolError) || tail === '') return mapped;
+  return new ToolError(mapped.code, `${mapped.message}${tail}`, {
     cause: mapped.cause ?? error,
     data: mapped.data,
     retryable: mapped.retryable,
@@ -170,9 +158,9 @@ export function backingOffError(
   server: string,
   lastError: HydraError | undefined,
   waitMs: number,
-): ProviderError {
-  return new ProviderError(
-    'provider_unavailable',
+): ToolError {
+  return new ToolError(
+    'tool_unavailable',
     `MCP server "${server}" is unavailable (${lastError?.message ?? 'connect failed'}); ` +
       `next reconnect attempt in ${waitMs} ms.`,
     { retryable: true, cause: lastError, data: { server, retryAfterMs: waitMs } },

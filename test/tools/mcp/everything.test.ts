@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortedError, HydraError, ProviderError } from '../../../src/errors/index.js';
+import { AbortedError, HydraError, ToolError } from '../../../src/errors/index.js';
 import {
   McpConnection,
   McpHub,
@@ -117,8 +117,8 @@ describe.each(['stdio', 'http'] as const)('server-everything over %s', (transpor
       hub.callTool('everything', LONG, { duration: 5, steps: 5 }, { timeoutMs: 300 }),
     );
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ code: 'provider_timeout', retryable: true });
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error).toMatchObject({ code: 'tool_timeout', retryable: true });
     expect(error.message).toMatch(/did not answer tools\/call trigger-long-running-operation within 300 ms/);
     expect((await hub.callTool('everything', 'echo', { message: 'still here' })).isError).toBe(false);
   });
@@ -148,7 +148,7 @@ describe.each(['stdio', 'http'] as const)('server-everything over %s', (transpor
     else await stopProcess(httpServer);
     const error = await inFlight;
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
+    expect(error).toMatchObject({ code: 'tool_unavailable', retryable: true });
     expect(error.message).toMatch(/Lost the connection to MCP server "everything"/);
     expect(hub.connection('everything').state).toBe('disconnected');
 
@@ -166,7 +166,7 @@ describe.each(['stdio', 'http'] as const)('server-everything over %s', (transpor
     });
     const error = await rejection(pinned.connect());
     await pinned.close();
-    expect(error).toMatchObject({ code: 'provider_bad_request', retryable: false });
+    expect(error).toMatchObject({ code: 'tool_protocol_error', retryable: false });
     expect(error.message).toMatch(
       /no protocol version in common \(versionNegotiation: \{"pin":"2026-07-28"\}\)/,
     );

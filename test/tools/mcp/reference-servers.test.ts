@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ConfigError, ProviderError } from '../../../src/errors/index.js';
+import { ConfigError, ToolError } from '../../../src/errors/index.js';
 import { McpHub, parseMcpServers } from '../../../src/tools/mcp/index.js';
 import { serverBin } from './helpers.js';
 
@@ -47,13 +47,13 @@ describe('McpHub with the reference filesystem and memory servers (stdio)', () =
     expect(report.connected.sort()).toEqual(['fs', 'memory']);
     const failed = Object.fromEntries(report.failed.map(({ server, error }) => [server, error]));
     expect(Object.keys(failed).sort()).toEqual(['broken', 'crashing', 'silent']);
-    expect(failed['crashing']).toMatchObject({ code: 'provider_unavailable', retryable: true });
+    expect(failed['crashing']).toMatchObject({ code: 'tool_unavailable', retryable: true });
     expect(failed['crashing']?.message).toMatch(
       /Could not connect to MCP server "crashing".*stderr.*boom: no API key/s,
     );
     expect(failed['broken']).toBeInstanceOf(ConfigError);
     expect(failed['broken']?.message).toMatch(/could not be started.*Fix mcpServers\.broken\.command/s);
-    expect(failed['silent']).toMatchObject({ code: 'provider_timeout', retryable: true });
+    expect(failed['silent']).toMatchObject({ code: 'tool_timeout', retryable: true });
     expect(failed['silent']?.message).toMatch(/did not answer connect within 300 ms/);
     const status = Object.fromEntries(hub.status().map((s) => [s.server, s]));
     expect(status['fs']).toMatchObject({ state: 'connected', transport: 'stdio', protocolEra: 'legacy' });
@@ -64,10 +64,10 @@ describe('McpHub with the reference filesystem and memory servers (stdio)', () =
     const started = Date.now();
     const error: unknown = await hub.callTool('silent', 'anything').catch((reason: unknown) => reason);
     expect(Date.now() - started).toBeLessThan(100);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true });
-    expect((error as ProviderError).data['retryAfterMs']).toBeGreaterThan(0);
-    expect((error as ProviderError).message).toMatch(/next reconnect attempt in \d+ ms/);
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error).toMatchObject({ code: 'tool_unavailable', retryable: true });
+    expect((error as ToolError).data['retryAfterMs']).toBeGreaterThan(0);
+    expect((error as ToolError).message).toMatch(/next reconnect attempt in \d+ ms/);
   });
 
   it('offers the tools as FunctionTools with mapped annotations and the server schema', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { AbortedError, ProviderError } from '../../../src/errors/index.js';
+import { AbortedError, ToolError } from '../../../src/errors/index.js';
 import { defaultToolName, formatCallResult, mapAnnotations } from '../../../src/tools/mcp/index.js';
 import { checkArguments, createMcpFunctionTool } from '../../../src/tools/mcp/tool.js';
 import type { McpCallResult, McpToolInfo } from '../../../src/tools/mcp/index.js';
@@ -98,12 +98,12 @@ describe('createMcpFunctionTool', () => {
 
   it('turns thrown errors into outcomes, but lets the caller’s abort through', async () => {
     const failing = make(async () => {
-      throw new ProviderError('provider_unavailable', 'Lost the connection', { retryable: true });
+      throw new ToolError('tool_unavailable', 'Lost the connection', { retryable: true });
     });
     expect(await failing.run({ a: 1 })).toEqual({
       ok: false,
       content:
-        'Tool calc__add failed: Lost the connection [provider_unavailable] This is temporary; you may call again.',
+        'Tool calc__add failed: Lost the connection [tool_unavailable] This is temporary; you may call again.',
     });
     const controller = new AbortController();
     controller.abort();
