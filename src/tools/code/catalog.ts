@@ -32,13 +32,25 @@ const words = (text: string): string[] =>
 export function searchTools(tools: readonly CodeToolInfo[], query: string, limit: number): CodeToolInfo[] {
   const terms = words(query);
   if (terms.length === 0) return tools.slice(0, limit);
+  const wanted = query.toLowerCase();
   const scored = tools.map((tool, index) => {
-    const name = `${tool.server} ${tool.name}`.toLowerCase();
+    const name = tool.name.toLowerCase();
+    // The tool's own words: read_text_file -> read, text, file (a query word "files" still matches "file").
+    const nameWords = name.split(/[^a-z0-9]+/).filter(Boolean);
+    const server = tool.server.toLowerCase();
     const description = tool.description.toLowerCase();
-    let score = 0;
+    // A query that names a tool exactly wants that tool above every partial match.
+    let score = new RegExp(`(^|[^a-z0-9_])${escapeRegExp(name)}($|[^a-z0-9_])`).test(wanted) ? 100 : 0;
     for (const term of terms) {
-      if (name.includes(term)) score += 3;
+      if (
+        nameWords.some(
+          (word) => word === term || word === term.replace(/s$/, '') || term === word.replace(/s$/, ''),
+        )
+      )
+        score += 4;
+      else if (name.includes(term)) score += 2;
       else if (description.includes(term)) score += 1;
+      else if (server.includes(term)) score += 0.25;
     }
     return { tool, index, score };
   });
@@ -101,4 +113,8 @@ export function toolBridge(provider: CodeToolProvider, tools: readonly CodeToolI
       return result.content;
     },
   };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -43,14 +43,22 @@ export function describeBlock(block: McpContentBlock): string {
 
 function echoedInText(result: McpCallResult): boolean {
   const expected = JSON.stringify(result.structuredContent);
-  return result.content.some((block) => {
-    if (block.type !== 'text') return false;
+  const texts = result.content.flatMap((block) => (block.type === 'text' ? [block.text] : []));
+  const asJson = texts.some((text) => {
     try {
-      return JSON.stringify(JSON.parse(block.text)) === expected;
+      return JSON.stringify(JSON.parse(text)) === expected;
     } catch {
       return false;
     }
   });
+  if (asJson) return true;
+  // Servers such as server-filesystem wrap the same text in an object ({ content: "<the text>" }): sending
+  // both doubles what a long file costs the model.
+  const structured = result.structuredContent;
+  if (typeof structured !== 'object' || structured === null || Array.isArray(structured)) return false;
+  const joined = texts.join('\n');
+  const values = Object.values(structured);
+  return values.length > 0 && values.every((value) => typeof value === 'string' && joined.includes(value));
 }
 
 /** Decoded size of base64 data, without decoding it. */
