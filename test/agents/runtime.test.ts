@@ -259,3 +259,30 @@ describe('handoffs', () => {
     expect(result.answer).toBe('Triage: billing says refund issued (Task: refund order 7)');
   });
 });
+
+describe('memory agents in the runtime', () => {
+  it('builds the context from core memory, gives the memory tools, and stores messages in recall', async () => {
+    const { MemoryService } = await import('../../src/memory/index.js');
+    const memory = await MemoryService.open(opened.store);
+    const agent = await memory.createAgent({
+      name: 'remembers',
+      blocks: [{ label: 'human', value: 'Name: Grace' }],
+    });
+    const { provider } = await model([
+      {
+        match: { system: 'Name: Grace', afterToolResult: false },
+        reply: {
+          toolCalls: [{ name: 'core_memory_append', arguments: { label: 'human', content: 'Likes tea' } }],
+        },
+      },
+      { match: { afterToolResult: true }, reply: { text: 'Noted, Grace.' } },
+    ]);
+    const runtime = new AgentRuntime({ kernel: kernelFor(provider), runs, memory });
+    runtime.define({ name: 'companion', instructions: 'unused', memoryAgent: 'remembers' });
+    const result = await runtime.run('companion', 'I like tea');
+    expect(result.answer).toBe('Noted, Grace.');
+    expect((await memory.blocks(agent.id))[0]?.value).toBe('Name: Grace\nLikes tea');
+    expect(await memory.recallCount(agent.id)).toBe(4);
+    expect((await runs.get(result.runId)).steps).toBe(2);
+  });
+});

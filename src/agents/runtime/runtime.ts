@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { HydraError, NotFoundError, UserError } from '../../errors/index.js';
 import type { Kernel } from '../../kernel/index.js';
-import type { ChatMessage, TokenUsage } from '../../models/index.js';
+import { AgentMemory, llmSummarizer, memoryTools, type MemoryService } from '../../memory/index.js';
+import type { ChatMessage, ModelProvider, TokenUsage } from '../../models/index.js';
 import { defineTool, type FunctionTool } from '../../tools/index.js';
 import {
   runAgent,
@@ -34,6 +35,12 @@ export interface AgentDefinition {
   handoffs?: HandoffSpec[];
   /** Other agents callable as tools (`ask_<name>`), which answer a task and return. */
   agentTools?: string[];
+  /**
+   * A persistent agent (src/memory) whose memory this agent runs on: its context is the compiled core memory,
+   * summary and in-context messages (compacted under pressure), every message goes to its recall memory, and
+   * it gets the memory tools. `instructions` then come from the memory agent.
+   */
+  memoryAgent?: string;
   limits?: {
     maxSteps?: number | undefined;
     maxTokensPerCall?: number | undefined;
@@ -45,6 +52,8 @@ export interface AgentDefinition {
 export interface AgentRuntimeOptions {
   kernel: Kernel;
   runs: RunStore;
+  /** Persistent memory for agents defined with `memoryAgent`. */
+  memory?: MemoryService;
   /** Every tool an agent may name. */
   tools?: FunctionTool[];
   /** USD per million tokens, by model id. */
@@ -160,14 +169,30 @@ export class AgentRuntime {
     start: { messages: ChatMessage[]; resume: boolean; goal: string },
     options: RunOptions,
   ): Promise<RuntimeRunResult> {
-    const handle = await this.#kernel.acquireAgent(`${definition.name}:${run.id}`);
+    let agentMemory: AgentMemory | undefined;
+    const handle = await this.#kernel.acquireAgent(`${definition.name}:${run.id}`, {
+      // A memory agent's prompt that would overflow is compacted through its memory instead of refused.
+      compact: (request, overflow) =>
+        agentMemory ? agentMemory.compactForOverflow(request, overflow) : Promise.resolve(undefined),
+    });
     const provider = handle.asProvider(definition.model);
     const pricing = this.#options.pricing?.[provider.id];
     const messages = [...start.messages];
     let pendingCall: CallUsage | undefined;
+    const memory = definition.memoryAgent
+      ? await this.#memoryFor(definition.memoryAgent, provider)
+      : undefined;
+    agentMemory = memory?.agentMemory;
     const conversation: Conversation = {
-      context: async () => [{ role: 'system', content: definition.instructions }, ...messages],
+      context: async () =>
+        memory
+          ? memory.agentMemory.context()
+          : [{ role: 'system', content: definition.instructions }, ...messages],
       append: async (added) => {
+        if (memory) {
+          // The messages live in the memory agent's recall; the run keeps its usage and a copy for `runs show`.
+          await memory.agentMemory.append(added);
+        }
         await this.#runs.append(run.id, added, pendingCall);
         pendingCall = undefined;
         messages.push(...added);
@@ -175,6 +200,7 @@ export class AgentRuntime {
     };
     const tools = [
       ...(definition.tools ?? []).map((name) => this.#tools.get(name) as FunctionTool),
+      ...(memory ? memoryTools(memory.service, memory.agentId) : []),
       ...(definition.handoffs ?? []).map((spec) => this.#handoffTool(run, spec, () => messages)),
       ...(definition.agentTools ?? []).map((name) =>
         this.#handoffTool(
@@ -299,6 +325,27 @@ export class AgentRuntime {
         const outcome = await tool.run(args, context);
         return outcome.ok ? { ...outcome, final: true } : outcome;
       },
+    };
+  }
+
+  async #memoryFor(
+    idOrName: string,
+    provider: ModelProvider,
+  ): Promise<{ service: MemoryService; agentId: string; agentMemory: AgentMemory }> {
+    const service = this.#options.memory;
+    if (!service)
+      throw new UserError(
+        'invalid_input',
+        'An agent with `memoryAgent` needs the runtime to be given `memory` (a MemoryService).',
+      );
+    const agent = await service.getAgent(idOrName);
+    return {
+      service,
+      agentId: agent.id,
+      agentMemory: new AgentMemory(service, agent.id, {
+        model: provider,
+        summarizer: llmSummarizer(provider),
+      }),
     };
   }
 
