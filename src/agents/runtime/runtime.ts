@@ -169,11 +169,14 @@ export class AgentRuntime {
     start: { messages: ChatMessage[]; resume: boolean; goal: string },
     options: RunOptions,
   ): Promise<RuntimeRunResult> {
-    let agentMemory: AgentMemory | undefined;
+    // Bound once the provider (from the kernel handle) exists; the hook only runs after that.
+    const memoryRef: { current?: AgentMemory | undefined } = {};
     const handle = await this.#kernel.acquireAgent(`${definition.name}:${run.id}`, {
       // A memory agent's prompt that would overflow is compacted through its memory instead of refused.
       compact: (request, overflow) =>
-        agentMemory ? agentMemory.compactForOverflow(request, overflow) : Promise.resolve(undefined),
+        memoryRef.current
+          ? memoryRef.current.compactForOverflow(request, overflow)
+          : Promise.resolve(undefined),
     });
     const provider = handle.asProvider(definition.model);
     const pricing = this.#options.pricing?.[provider.id];
@@ -182,7 +185,7 @@ export class AgentRuntime {
     const memory = definition.memoryAgent
       ? await this.#memoryFor(definition.memoryAgent, provider)
       : undefined;
-    agentMemory = memory?.agentMemory;
+    memoryRef.current = memory?.agentMemory;
     const conversation: Conversation = {
       context: async () =>
         memory
