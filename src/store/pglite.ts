@@ -12,7 +12,7 @@ import type { SqlResult, StoreCapabilities } from './types.js';
 /** Where the embedded store lives unless told otherwise (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.hydra/data';
 
-/** Changed rows that trigger the store's own VACUUM (ANALYZE) (and at least a fifth of all rows after that). */
+/** Changed rows that trigger the store's own VACUUM (ANALYZE) (and at least a tenth of all rows after that, like PostgreSQL's autovacuum). */
 const MIN_MAINTENANCE_ROWS = 1_000;
 
 export interface PgliteStoreOptions {
@@ -160,7 +160,7 @@ export class PgliteStore extends BaseStore {
         const { rows } = await this.query<{ total: number | null }>(
           `select sum(greatest(reltuples, 0))::float8 as total from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace`,
         );
-        this.#maintenanceThreshold = Math.max(MIN_MAINTENANCE_ROWS, Math.floor(0.2 * (rows[0]?.total ?? 0)));
+        this.#maintenanceThreshold = Math.max(MIN_MAINTENANCE_ROWS, Math.floor(0.1 * (rows[0]?.total ?? 0)));
       } catch {
         // Maintenance is an optimisation: a closed store or a busy moment must not surface as an error.
       } finally {
