@@ -5,17 +5,9 @@
  * search drops). Everything is a pure function of the seed.
  */
 
-/** mulberry32: a small, fast, seedable PRNG (returns [0, 1)). */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../src/testing/index.js';
+
+export { rng };
 
 const WORDS = `
   account address agenda airport album answer apartment apple archive article artist audit autumn backup

@@ -15,3 +15,5 @@ export type {
   SimToolCall,
 } from './sim-model/options.js';
 export type { SimEndpoint, SimModelStats } from './sim-model/stats.js';
+/** A seedable PRNG (mulberry32) for deterministic test and benchmark data. */
+export { mulberry32 as seededRandom } from './sim-model/random.js';
