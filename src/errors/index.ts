@@ -38,6 +38,11 @@ export type HydraErrorCode =
   | 'tool_timeout'
   | 'tool_auth_failed'
   | 'tool_protocol_error'
+  // workflows
+  | 'interrupted'
+  | 'recursion_limit'
+  | 'lease_held'
+  | 'approval_invalid'
   // kernel
   | 'escalated'
   | 'kernel_backpressure'

@@ -151,6 +151,11 @@ export class RunStore {
     return toRun(rows[0]);
   }
 
+  async find(runId: string): Promise<RunRecord | undefined> {
+    const { rows } = await this.store.query<RunRow>(`select * from agent_runs where id = $1`, [runId]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
   /** The run started by a parent's tool call (a handoff or agent-as-tool), if there is one. */
   async childOf(parentRunId: string, callId: string): Promise<RunRecord | undefined> {
     const { rows } = await this.store.query<RunRow>(

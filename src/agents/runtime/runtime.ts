@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HydraError, NotFoundError, UserError } from '../../errors/index.js';
 import type { Kernel } from '../../kernel/index.js';
 import { AgentMemory, llmSummarizer, memoryTools, type MemoryService } from '../../memory/index.js';
-import type { ChatMessage, ModelProvider, TokenUsage } from '../../models/index.js';
+import type { ChatMessage, ModelProvider, TokenUsage, ToolCall } from '../../models/index.js';
 import { defineTool, type FunctionTool } from '../../tools/index.js';
 import {
   runAgent,
@@ -69,6 +69,10 @@ export interface AgentRuntimeOptions {
 export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: AgentEvent & { runId: string; agent: string }) => void;
+  /** A caller-chosen id: running the same id again resumes that run instead of starting another (idempotent). */
+  runId?: string;
+  /** An extra gate for this run's tool calls (a workflow's approval rules), asked after the runtime's own. */
+  beforeToolCall?: (call: ToolCall, tool: FunctionTool) => Promise<ToolGateDecision>;
 }
 
 export interface RuntimeRunResult extends AgentRunResult {
@@ -132,7 +136,8 @@ export class AgentRuntime {
   /** Starts a new durable run of an agent on a goal. */
   async run(agent: string, goal: string, options: RunOptions = {}): Promise<RuntimeRunResult> {
     const definition = this.#definition(agent);
-    const run = await this.#runs.create({ agent: definition.name, goal });
+    if (options.runId !== undefined && (await this.#runs.find(options.runId))) return this.resume(options.runId, options);
+    const run = await this.#runs.create({ agent: definition.name, goal, ...(options.runId !== undefined ? { id: options.runId } : {}) });
     return this.#drive(run, definition, { messages: [], resume: false, goal }, options);
   }
 
@@ -232,12 +237,11 @@ export class AgentRuntime {
         signal: options.signal,
         runTool: (tool, args, signal, call) =>
           handle.callTool(tool, args, { id: `${run.id}:${call.id}`, ...(signal ? { signal } : {}) }),
-        ...(this.#options.beforeToolCall
-          ? {
-              beforeToolCall: (call, tool) =>
-                this.#options.beforeToolCall?.(call, tool, run.id) ?? Promise.resolve({ allow: true }),
-            }
-          : {}),
+        beforeToolCall: async (call, tool) => {
+          const own = this.#options.beforeToolCall ? await this.#options.beforeToolCall(call, tool, run.id) : { allow: true as const };
+          if (!own.allow || !options.beforeToolCall) return own;
+          return options.beforeToolCall(call, tool);
+        },
         onEvent: (event) => {
           if (event.type === 'step-end')
             pendingCall = {
@@ -253,7 +257,8 @@ export class AgentRuntime {
       return { ...result, runId: run.id };
     } catch (error) {
       // An aborted or crashed run stays 'running' so it can be resumed; a failure is recorded.
-      if (!(HydraError.isInstance(error) && (error.code === 'aborted' || error.code === 'kernel_closed'))) {
+      // Aborted, closed or paused for an approval: the run stays 'running', to be resumed.
+      if (!(HydraError.isInstance(error) && ['aborted', 'kernel_closed', 'interrupted'].includes(error.code))) {
         await this.#runs.finish(
           run.id,
           'failed',
