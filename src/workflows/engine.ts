@@ -52,7 +52,11 @@ export class WorkflowEngine {
   constructor(options: WorkflowEngineOptions) {
     this.store = options.store;
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.#options = { leaseMs: options.leaseMs ?? 30_000, checkpointEvery: options.checkpointEvery ?? 1, snapshotEvery: options.snapshotEvery ?? 25 };
+    this.#options = {
+      leaseMs: options.leaseMs ?? 30_000,
+      checkpointEvery: options.checkpointEvery ?? 1,
+      snapshotEvery: options.snapshotEvery ?? 25,
+    };
   }
 
   // A graph's State is its own zod type; the engine handles states as plain records.
@@ -68,7 +72,11 @@ export class WorkflowEngine {
   }
 
   /** Starts a run and waits for it to end (done, waiting for an approval, failed or cancelled). */
-  async run(graphName: string, input: Record<string, unknown>, options: { runId?: string } = {}): Promise<WorkflowResult> {
+  async run(
+    graphName: string,
+    input: Record<string, unknown>,
+    options: { runId?: string } = {},
+  ): Promise<WorkflowResult> {
     const runId = await this.create(graphName, input, options);
     return this.resume(runId);
   }
@@ -101,17 +109,34 @@ export class WorkflowEngine {
   }
 
   /** Creates a run (validating the input) without running it. */
-  async create(graphName: string, input: Record<string, unknown>, options: { runId?: string } = {}): Promise<string> {
+  async create(
+    graphName: string,
+    input: Record<string, unknown>,
+    options: { runId?: string } = {},
+  ): Promise<string> {
     const graph = this.#graph(graphName);
     const parsed = graph.schema.safeParse(input);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
-      throw new UserError('invalid_input', `Invalid input for workflow "${graphName}": ${problems.join('; ')}`, { data: { problems } });
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`,
+      );
+      throw new UserError(
+        'invalid_input',
+        `Invalid input for workflow "${graphName}": ${problems.join('; ')}`,
+        { data: { problems } },
+      );
     }
     const state = parsed.data as Record<string, unknown>;
     const runId = options.runId ?? `wf-${randomUUID()}`;
     const initial = nextTasks(graph, [{ id: '0:__start__:0', node: START }], state, {}, 0);
-    const record: StepRecord = { step: 0, tasks: [], next: initial.next, barriers: initial.barriers, snapshot: state, committedAt: new Date() };
+    const record: StepRecord = {
+      step: 0,
+      tasks: [],
+      next: initial.next,
+      barriers: initial.barriers,
+      snapshot: state,
+      committedAt: new Date(),
+    };
     await this.store.createRun({ id: runId, graph: graphName, input: state, initial: record });
     return runId;
   }
@@ -134,7 +159,16 @@ export class WorkflowEngine {
   async recover(): Promise<WorkflowResult[]> {
     const orphans = await this.store.orphanedRuns();
     const known = orphans.filter((run) => this.#graphs.has(run.graph));
-    return Promise.all(known.map((run) => this.resume(run.id).catch((error: unknown) => ({ runId: run.id, status: 'failed' as const, state: {}, error: error as HydraError }))));
+    return Promise.all(
+      known.map((run) =>
+        this.resume(run.id).catch((error: unknown) => ({
+          runId: run.id,
+          status: 'failed' as const,
+          state: {},
+          error: error as HydraError,
+        })),
+      ),
+    );
   }
 
   /** Stops a run: its in-flight nodes see their signal abort, and it ends as cancelled. */
@@ -166,20 +200,36 @@ export class WorkflowEngine {
    * Decides an approval and resumes its run. The decision must quote the approval's hash (it binds the
    * decision to exactly the action that was shown), and an approval can be decided once.
    */
-  async decide(approvalId: string, decision: { approve: boolean; hash: string; by: string; note?: string }): Promise<WorkflowResult> {
+  async decide(
+    approvalId: string,
+    decision: { approve: boolean; hash: string; by: string; note?: string },
+  ): Promise<WorkflowResult> {
     const approval = await this.store.getApproval(approvalId);
     if (!approval) throw new NotFoundError(`No approval ${approvalId}.`, { data: { approvalId } });
     if (approval.hash !== decision.hash) {
-      throw new UserError('approval_invalid', `The decision's hash does not match approval ${approvalId}: it was made for a different action. Read the request again (hydra approvals list).`, {
-        data: { approvalId },
-      });
+      throw new UserError(
+        'approval_invalid',
+        `The decision's hash does not match approval ${approvalId}: it was made for a different action. Read the request again (hydra approvals list).`,
+        {
+          data: { approvalId },
+        },
+      );
     }
-    const recorded = await this.store.decideApproval(approvalId, { status: decision.approve ? 'approved' : 'rejected', by: decision.by, note: decision.note ?? null });
-    if (!recorded) throw new UserError('approval_invalid', `Approval ${approvalId} was already decided (${approval.status}); a decision is usable once.`, { data: { approvalId } });
+    const recorded = await this.store.decideApproval(approvalId, {
+      status: decision.approve ? 'approved' : 'rejected',
+      by: decision.by,
+      note: decision.note ?? null,
+    });
+    if (!recorded)
+      throw new UserError(
+        'approval_invalid',
+        `Approval ${approvalId} was already decided (${approval.status}); a decision is usable once.`,
+        { data: { approvalId } },
+      );
     await this.store.setStatus(approval.runId, 'running', null);
     let result = await this.resume(approval.runId);
     // An approval inside a subgraph also holds up its parents: resume them, innermost first.
-    for (let child = approval.runId; child.includes(SUBGRAPH_SEPARATOR) && result.status !== 'waiting'; ) {
+    for (let child = approval.runId; child.includes(SUBGRAPH_SEPARATOR) && result.status !== 'waiting';) {
       child = child.slice(0, child.lastIndexOf(SUBGRAPH_SEPARATOR));
       await this.store.setStatus(child, 'running', null);
       result = await this.resume(child);
@@ -192,13 +242,22 @@ export class WorkflowEngine {
   async history(runId: string): Promise<HistoryEntry[]> {
     await this.#run(runId);
     const steps = await this.store.loadSteps(runId, 0);
-    return steps.map((step) => ({ step: step.step, nodes: step.tasks.map((task) => task.node), next: step.next.map((task) => task.node), committedAt: step.committedAt }));
+    return steps.map((step) => ({
+      step: step.step,
+      nodes: step.tasks.map((task) => task.node),
+      next: step.next.map((task) => task.node),
+      committedAt: step.committedAt,
+    }));
   }
 
   async stateAt(runId: string, step?: number): Promise<Record<string, unknown>> {
     const run = await this.#run(runId);
     const at = step ?? run.head;
-    if (at < 0 || at > run.head) throw new UserError('invalid_input', `Run ${runId} has steps 0 to ${run.head}; there is no step ${at}.`);
+    if (at < 0 || at > run.head)
+      throw new UserError(
+        'invalid_input',
+        `Run ${runId} has steps 0 to ${run.head}; there is no step ${at}.`,
+      );
     return (await stateAt(this.store, this.#graph(run.graph), runId, at)).state;
   }
 
@@ -209,16 +268,34 @@ export class WorkflowEngine {
     const { state, record } = await stateAt(this.store, graph, runId, step);
     const edited = graph.schema.parse({ ...state, ...edit }) as Record<string, unknown>;
     const forkId = `wf-${randomUUID()}`;
-    const initial: StepRecord = { step: 0, tasks: [], next: record.next.map((task, index) => ({ ...task, id: `0:${task.node}:${index}` })), barriers: record.barriers, snapshot: edited, committedAt: new Date() };
-    await this.store.createRun({ id: forkId, graph: run.graph, input: edited, initial, forkedFrom: { runId, step } });
+    const initial: StepRecord = {
+      step: 0,
+      tasks: [],
+      next: record.next.map((task, index) => ({ ...task, id: `1:${task.node}:${index}` })),
+      barriers: record.barriers,
+      snapshot: edited,
+      committedAt: new Date(),
+    };
+    await this.store.createRun({
+      id: forkId,
+      graph: run.graph,
+      input: edited,
+      initial,
+      forkedFrom: { runId, step },
+    });
     return forkId;
   }
 
   /** Rolls a run back to an earlier step: later steps are discarded and the run can be resumed from there. */
   async rollback(runId: string, step: number): Promise<void> {
     const run = await this.#run(runId);
-    if (this.#active.has(runId)) throw new UserError('invalid_input', `Run ${runId} is running; cancel it before rolling it back.`);
-    if (step < 0 || step > run.head) throw new UserError('invalid_input', `Run ${runId} has steps 0 to ${run.head}; cannot roll back to ${step}.`);
+    if (this.#active.has(runId))
+      throw new UserError('invalid_input', `Run ${runId} is running; cancel it before rolling it back.`);
+    if (step < 0 || step > run.head)
+      throw new UserError(
+        'invalid_input',
+        `Run ${runId} has steps 0 to ${run.head}; cannot roll back to ${step}.`,
+      );
     await this.store.truncate(runId, step);
     await this.store.setStatus(runId, 'running', null);
   }
@@ -226,21 +303,31 @@ export class WorkflowEngine {
   /** Cancels runs in progress here and waits for them to stop. */
   async close(): Promise<void> {
     const running = [...this.#active.values()];
-    for (const run of running) run.controller.abort(new UserError('invalid_input', 'The workflow engine closed.'));
+    for (const run of running)
+      run.controller.abort(new UserError('invalid_input', 'The workflow engine closed.'));
     await Promise.allSettled(running.map((run) => run.done));
   }
 
   async #drive(runId: string, controller: AbortController): Promise<WorkflowResult> {
     const run = await this.#run(runId);
-    if (run.status === 'done' || run.status === 'cancelled') return { runId, status: run.status, state: await this.stateAt(runId) };
-    if (run.status === 'waiting' && (await this.pendingApprovals(runId)).length > 0) return { runId, status: 'waiting', state: await this.stateAt(runId) };
+    if (run.status === 'done' || run.status === 'cancelled')
+      return { runId, status: run.status, state: await this.stateAt(runId) };
+    if (run.status === 'waiting' && (await this.pendingApprovals(runId)).length > 0)
+      return { runId, status: 'waiting', state: await this.stateAt(runId) };
     if (!(await this.store.acquireLease(runId, this.owner, this.#options.leaseMs))) {
-      throw new UserError('lease_held', `Run ${runId} is being run by another process (its lease has not expired); try again after ${this.#options.leaseMs} ms.`, {
-        data: { runId },
-      });
+      throw new UserError(
+        'lease_held',
+        `Run ${runId} is being run by another process (its lease has not expired); try again after ${this.#options.leaseMs} ms.`,
+        {
+          data: { runId },
+        },
+      );
     }
     await this.store.setStatus(runId, 'running', null);
-    const renew = setInterval(() => void this.store.acquireLease(runId, this.owner, this.#options.leaseMs).catch(() => undefined), this.#options.leaseMs / 3);
+    const renew = setInterval(
+      () => void this.store.acquireLease(runId, this.owner, this.#options.leaseMs).catch(() => undefined),
+      this.#options.leaseMs / 3,
+    );
     renew.unref();
     try {
       const result = await execute(this.store, this.#graph(run.graph), runId, {
@@ -259,14 +346,19 @@ export class WorkflowEngine {
 
   async #run(runId: string): Promise<WorkflowRunRecord> {
     const run = await this.store.getRun(runId);
-    if (!run) throw new NotFoundError(`No workflow run ${runId}. List them with: hydra runs list`, { data: { runId } });
+    if (!run)
+      throw new NotFoundError(`No workflow run ${runId}. List them with: hydra runs list`, {
+        data: { runId },
+      });
     return run;
   }
 
   #graph(name: string): AnyGraph {
     const graph = this.#graphs.get(name);
-    if (!graph) throw new NotFoundError(`No workflow named "${name}" is registered; registered: ${[...this.#graphs.keys()].join(', ') || 'none'}.`);
+    if (!graph)
+      throw new NotFoundError(
+        `No workflow named "${name}" is registered; registered: ${[...this.#graphs.keys()].join(', ') || 'none'}.`,
+      );
     return graph;
   }
 }
-

@@ -12,11 +12,29 @@ type AnyGraph = CompiledGraph<Record<string, unknown>>;
 export type WorkflowEvent =
   | { type: 'run-started'; runId: string; graph: string; step: number }
   | { type: 'step-started'; runId: string; step: number; tasks: TaskSpec[] }
-  | { type: 'step-finished'; runId: string; step: number; delta: Array<{ node: string; update: Record<string, unknown> }> }
+  | {
+      type: 'step-finished';
+      runId: string;
+      step: number;
+      delta: Array<{ node: string; update: Record<string, unknown> }>;
+    }
   | { type: 'node-output'; runId: string; step: number; taskId: string; data: unknown }
-  | { type: 'interrupt'; runId: string; step: number; approvalId: string; action: string; payload: unknown; hash: string }
+  | {
+      type: 'interrupt';
+      runId: string;
+      step: number;
+      approvalId: string;
+      action: string;
+      payload: unknown;
+      hash: string;
+    }
   | { type: 'run-error'; runId: string; error: Record<string, unknown> }
-  | { type: 'run-finished'; runId: string; status: 'done' | 'waiting' | 'failed' | 'cancelled'; state: Record<string, unknown> };
+  | {
+      type: 'run-finished';
+      runId: string;
+      status: 'done' | 'waiting' | 'failed' | 'cancelled';
+      state: Record<string, unknown>;
+    };
 
 export interface ExecutionOptions {
   /** Commit every N steps (1 = every step, the default); the steps since the last commit re-run after a crash. */
@@ -27,11 +45,23 @@ export interface ExecutionOptions {
   emit: (event: WorkflowEvent) => void;
 }
 
-export type ExecutionResult = { status: 'done' | 'waiting' | 'failed' | 'cancelled'; state: Record<string, unknown>; error?: HydraError };
+export type ExecutionResult = {
+  status: 'done' | 'waiting' | 'failed' | 'cancelled';
+  state: Record<string, unknown>;
+  error?: HydraError;
+};
 
 /** The hash a decision must quote: binds it to this run, task and exactly this action. */
-export function approvalHash(runId: string, taskId: string, index: number, action: string, payload: unknown): string {
-  return createHash('sha256').update(JSON.stringify([runId, taskId, index, action, payload])).digest('hex');
+export function approvalHash(
+  runId: string,
+  taskId: string,
+  index: number,
+  action: string,
+  payload: unknown,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([runId, taskId, index, action, payload]))
+    .digest('hex');
 }
 
 /**
@@ -40,7 +70,12 @@ export function approvalHash(runId: string, taskId: string, index: number, actio
  * before the next step starts. When a task fails or pauses, the updates of its finished siblings are saved,
  * so on resume only the unfinished tasks of that step run again.
  */
-export async function execute(store: WorkflowStore, graph: AnyGraph, runId: string, options: ExecutionOptions): Promise<ExecutionResult> {
+export async function execute(
+  store: WorkflowStore,
+  graph: AnyGraph,
+  runId: string,
+  options: ExecutionOptions,
+): Promise<ExecutionResult> {
   const run = await store.getRun(runId);
   if (!run) throw new UserError('invalid_input', `No workflow run ${runId}.`);
   let { state, record } = await stateAt(store, graph, runId, run.head);
@@ -69,7 +104,9 @@ export async function execute(store: WorkflowStore, graph: AnyGraph, runId: stri
       const done = unflushed.length === 0 ? await store.pendingWrites(runId, step) : [];
       const doneIds = new Set(done.map((write) => write.taskId));
       const outcomes = await Promise.allSettled(
-        tasks.filter((task) => !doneIds.has(task.id)).map((task) => runTask(store, graph, runId, step, task, state, options)),
+        tasks
+          .filter((task) => !doneIds.has(task.id))
+          .map((task) => runTask(store, graph, runId, step, task, state, options)),
       );
       const writes = [...done];
       let failure: unknown;
@@ -80,11 +117,14 @@ export async function execute(store: WorkflowStore, graph: AnyGraph, runId: stri
       if (failure !== undefined) {
         await flush();
         // Finished branches keep their work; only the failed or paused ones run again.
-        await store.saveWrites(runId, writes.filter((write) => !doneIds.has(write.taskId)));
+        await store.saveWrites(
+          runId,
+          writes.filter((write) => !doneIds.has(write.taskId)),
+        );
         throw failure;
       }
       state = applyStep(graph, state, tasks, writes);
-      const routed = nextTasks(graph, tasks, state, record.barriers, head);
+      const routed = nextTasks(graph, tasks, state, record.barriers, step);
       record = {
         step,
         tasks,
@@ -96,7 +136,12 @@ export async function execute(store: WorkflowStore, graph: AnyGraph, runId: stri
       unflushed.push({ record, writes: writes.filter((write) => !doneIds.has(write.taskId)) });
       if (unflushed.length >= options.checkpointEvery || routed.next.length === 0) await flush();
       head = step;
-      options.emit({ type: 'step-finished', runId, step, delta: writes.map((write) => ({ node: write.node, update: write.update })) });
+      options.emit({
+        type: 'step-finished',
+        runId,
+        step,
+        delta: writes.map((write) => ({ node: write.node, update: write.update })),
+      });
     }
     await store.setStatus(runId, 'done', null);
     options.emit({ type: 'run-finished', runId, status: 'done', state });
@@ -107,7 +152,15 @@ export async function execute(store: WorkflowStore, graph: AnyGraph, runId: stri
       await store.setStatus(runId, 'waiting', null);
       const approval = await store.getApproval(error.approvalId);
       if (approval) {
-        options.emit({ type: 'interrupt', runId, step: approval.step, approvalId: approval.id, action: approval.action, payload: approval.payload, hash: approval.hash });
+        options.emit({
+          type: 'interrupt',
+          runId,
+          step: approval.step,
+          approvalId: approval.id,
+          action: approval.action,
+          payload: approval.payload,
+          hash: approval.hash,
+        });
       }
       options.emit({ type: 'run-finished', runId, status: 'waiting', state });
       return { status: 'waiting', state };
@@ -116,7 +169,13 @@ export async function execute(store: WorkflowStore, graph: AnyGraph, runId: stri
       options.emit({ type: 'run-finished', runId, status: 'cancelled', state });
       return { status: 'cancelled', state };
     }
-    const failure = HydraError.isInstance(error) ? error : new UserError('invalid_input', `A node of workflow "${graph.name}" failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const failure = HydraError.isInstance(error)
+      ? error
+      : new UserError(
+          'invalid_input',
+          `A node of workflow "${graph.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
     await store.setStatus(runId, 'failed', failure.toJSON());
     options.emit({ type: 'run-error', runId, error: failure.toJSON() });
     options.emit({ type: 'run-finished', runId, status: 'failed', state });
@@ -154,11 +213,18 @@ async function runTask(
       emit: (data) => options.emit({ type: 'node-output', runId, step, taskId: task.id, data }),
     };
     try {
-      const update = await withTimeout(Promise.resolve(node.run(structuredClone(state), context)), node.options.timeoutMs, controller, task);
+      const update = await withTimeout(
+        Promise.resolve(node.run(structuredClone(state), context)),
+        node.options.timeoutMs,
+        controller,
+        task,
+      );
       return { step, taskId: task.id, node: task.node, update: (update ?? {}) as Record<string, unknown> };
     } catch (error) {
       if (isInterrupt(error) || options.signal.aborted) throw error;
-      const retryable = retry?.retryOn ? retry.retryOn(error) : HydraError.isInstance(error) && error.retryable;
+      const retryable = retry?.retryOn
+        ? retry.retryOn(error)
+        : HydraError.isInstance(error) && error.retryable;
       if (attempt >= maxAttempts || !retryable) throw error;
       const delay = Math.min(retry?.maxDelayMs ?? 10_000, (retry?.baseDelayMs ?? 100) * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
@@ -168,7 +234,12 @@ async function runTask(
   }
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number | undefined, controller: AbortController, task: TaskSpec): Promise<T> {
+async function withTimeout<T>(
+  work: Promise<T>,
+  timeoutMs: number | undefined,
+  controller: AbortController,
+  task: TaskSpec,
+): Promise<T> {
   if (timeoutMs === undefined) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -211,9 +282,23 @@ async function requestApproval(
         { data: { approvalId: existing.id } },
       );
     }
-    if (existing.status === 'pending') throw new WorkflowInterrupt(`Waiting for approval ${existing.id}: ${existing.action}.`, existing.id);
-    return { approved: existing.status === 'approved', by: existing.decidedBy ?? 'unknown', note: existing.note };
+    if (existing.status === 'pending')
+      throw new WorkflowInterrupt(`Waiting for approval ${existing.id}: ${existing.action}.`, existing.id);
+    return {
+      approved: existing.status === 'approved',
+      by: existing.decidedBy ?? 'unknown',
+      note: existing.note,
+    };
   }
-  const created = await store.createApproval({ id: `approval-${randomUUID()}`, runId, step, taskId, index, action: request.action, payload: request.payload, hash });
+  const created = await store.createApproval({
+    id: `approval-${randomUUID()}`,
+    runId,
+    step,
+    taskId,
+    index,
+    action: request.action,
+    payload: request.payload,
+    hash,
+  });
   throw new WorkflowInterrupt(`Waiting for approval ${created.id}: ${created.action}.`, created.id);
 }

@@ -14,9 +14,14 @@ export type StateReducers<State> = { [K in keyof State]?: Reducer<State[K]> };
 
 export const reducers = {
   /** The last write wins (the default). */
-  lastValue: <T>(): Reducer<T> => (_current, update) => update,
+  lastValue:
+    <T>(): Reducer<T> =>
+    (_current, update) =>
+      update,
   /** Arrays concatenate; a single value is appended. */
-  append: <T>(): Reducer<T[]> => (current, update) => [...(current ?? []), ...(Array.isArray(update) ? update : [update as unknown as T])],
+  append:
+    <T>(): Reducer<T[]> =>
+    (current, update) => [...(current ?? []), ...(Array.isArray(update) ? update : [update as unknown as T])],
   /** Numbers add up. */
   sum: (): Reducer<number> => (current, update) => (current ?? 0) + update,
 };
@@ -32,13 +37,21 @@ export function send(node: string, input: unknown): Send {
 }
 
 export type NodeUpdate<State> = Partial<State> | undefined | void;
-export type NodeFunction<State> = (state: State, context: NodeContext) => Promise<NodeUpdate<State>> | NodeUpdate<State>;
+export type NodeFunction<State> = (
+  state: State,
+  context: NodeContext,
+) => Promise<NodeUpdate<State>> | NodeUpdate<State>;
 /** A router picks what runs next: node names, `END`, or `send(...)` branches. */
 export type Router<State> = (state: State) => string | Send | Array<string | Send>;
 
 export interface NodeOptions {
   /** Attempts including the first (default 1); retried with exponential backoff when `retryOn` says so. */
-  retry?: { maxAttempts: number; baseDelayMs?: number; maxDelayMs?: number; retryOn?: (error: unknown) => boolean };
+  retry?: {
+    maxAttempts: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    retryOn?: (error: unknown) => boolean;
+  };
   /** Aborts the node's signal and fails the attempt after this long. */
   timeoutMs?: number;
 }
@@ -84,7 +97,10 @@ export class Graph<Schema extends z.ZodObject> {
 
   node(name: string, run: NodeFunction<z.output<Schema>>, options: NodeOptions = {}): this {
     if (name === START || name === END || !/^[a-zA-Z0-9_.-]{1,64}$/.test(name)) {
-      throw invalid(this.#name, `Node name "${name}" must be 1-64 letters, digits, "_", "." or "-" (and not START or END).`);
+      throw invalid(
+        this.#name,
+        `Node name "${name}" must be 1-64 letters, digits, "_", "." or "-" (and not START or END).`,
+      );
     }
     if (this.#nodes.has(name)) throw invalid(this.#name, `Node "${name}" is defined twice.`);
     this.#nodes.set(name, { name, run, options });
@@ -117,23 +133,36 @@ export class Graph<Schema extends z.ZodObject> {
     const problems: string[] = [];
     for (const [from, targets] of this.#edges) {
       if (!known.has(from) || from === END) problems.push(`edge from unknown node "${from}"`);
-      for (const to of targets) if (!known.has(to) || to === START) problems.push(`edge ${from} -> "${to}": unknown node`);
+      for (const to of targets)
+        if (!known.has(to) || to === START) problems.push(`edge ${from} -> "${to}": unknown node`);
     }
-    for (const from of this.#routers.keys()) if (!this.#nodes.has(from) && from !== START) problems.push(`router on unknown node "${from}"`);
+    for (const from of this.#routers.keys())
+      if (!this.#nodes.has(from) && from !== START) problems.push(`router on unknown node "${from}"`);
     for (const [to, sources] of this.#joins) {
       if (!this.#nodes.has(to)) problems.push(`join into unknown node "${to}"`);
-      for (const source of sources) if (!this.#nodes.has(source)) problems.push(`join ${sources.join(', ')} -> ${to}: unknown node "${source}"`);
+      for (const source of sources)
+        if (!this.#nodes.has(source))
+          problems.push(`join ${sources.join(', ')} -> ${to}: unknown node "${source}"`);
     }
-    for (const key of Object.keys(this.#reducers)) if (!(key in this.#schema.shape)) problems.push(`reducer for unknown state key "${key}"`);
-    if (!this.#edges.has(START) && !this.#routers.has(START)) problems.push('no entry: add edge(START, "<first node>")');
+    for (const key of Object.keys(this.#reducers))
+      if (!(key in this.#schema.shape)) problems.push(`reducer for unknown state key "${key}"`);
+    if (!this.#edges.has(START) && !this.#routers.has(START))
+      problems.push('no entry: add edge(START, "<first node>")');
     // Every node needs a way on (an edge, a router, or being a join source) — else its run would silently stop.
     const joinSources = new Set([...this.#joins.values()].flat());
     for (const name of this.#nodes.keys()) {
-      if (!this.#edges.has(name) && !this.#routers.has(name) && !joinSources.has(name)) problems.push(`node "${name}" has no outgoing edge (add edge("${name}", END) to finish there)`);
+      if (!this.#edges.has(name) && !this.#routers.has(name) && !joinSources.has(name))
+        problems.push(`node "${name}" has no outgoing edge (add edge("${name}", END) to finish there)`);
     }
     const reachable = this.#reachable();
-    for (const name of this.#nodes.keys()) if (!reachable.has(name)) problems.push(`node "${name}" is unreachable from START`);
-    if (problems.length > 0) throw invalid(this.#name, `Graph "${this.#name}" is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`, problems);
+    for (const name of this.#nodes.keys())
+      if (!reachable.has(name)) problems.push(`node "${name}" is unreachable from START`);
+    if (problems.length > 0)
+      throw invalid(
+        this.#name,
+        `Graph "${this.#name}" is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+        problems,
+      );
     return {
       name: this.#name,
       schema: this.#schema,
@@ -168,11 +197,18 @@ function invalid(graph: string, message: string, problems: string[] = [message])
 }
 
 /** Merges a node's update into the state with the graph's reducers, validating the keys it sets. */
-export function applyUpdate(graph: CompiledGraph<Record<string, unknown>>, state: Record<string, unknown>, update: Record<string, unknown>, node: string): Record<string, unknown> {
+export function applyUpdate(
+  graph: CompiledGraph<Record<string, unknown>>,
+  state: Record<string, unknown>,
+  update: Record<string, unknown>,
+  node: string,
+): Record<string, unknown> {
   const next = { ...state };
   for (const [key, value] of Object.entries(update)) {
     if (!(key in graph.schema.shape)) {
-      throw new UserError('invalid_input', `Node "${node}" returned unknown state key "${key}".`, { data: { node, key } });
+      throw new UserError('invalid_input', `Node "${node}" returned unknown state key "${key}".`, {
+        data: { node, key },
+      });
     }
     const reducer = graph.reducers[key];
     next[key] = reducer ? reducer(next[key], value) : value;

@@ -30,9 +30,15 @@ export function agentNode<State>(options: AgentNodeOptions<State>): NodeFunction
         if (event.type === 'text-delta') context.emit({ agent: options.agent, text: event.text });
       },
       beforeToolCall: async (call) => {
-        if (!rules.some((rule) => (typeof rule === 'string' ? rule === call.name : rule.test(call.name)))) return { allow: true };
+        if (!rules.some((rule) => (typeof rule === 'string' ? rule === call.name : rule.test(call.name))))
+          return { allow: true };
         const decision = await context.approval({ action: call.name, payload: call.arguments });
-        return decision.approved ? { allow: true } : { allow: false, reason: `rejected by ${decision.by}${decision.note ? `: ${decision.note}` : ''}` };
+        return decision.approved
+          ? { allow: true }
+          : {
+              allow: false,
+              reason: `rejected by ${decision.by}${decision.note ? `: ${decision.note}` : ''}`,
+            };
       },
     });
     return options.update(result, state);
@@ -46,26 +52,36 @@ export interface SubgraphNodeOptions<State, ChildState> {
   update: (childState: ChildState, state: State) => NodeUpdate<State>;
 }
 
-
 /**
  * A node that runs another registered graph as a durable child run (id `<parent run>::<task>`), resumed rather
  * than restarted when the node runs again. A child that pauses for an approval pauses the parent too; deciding
  * the approval resumes both.
  */
-export function subgraphNode<State, ChildState extends Record<string, unknown>>(options: SubgraphNodeOptions<State, ChildState>): NodeFunction<State> {
+export function subgraphNode<State, ChildState extends Record<string, unknown>>(
+  options: SubgraphNodeOptions<State, ChildState>,
+): NodeFunction<State> {
   return async (state, context) => {
     const childId = `${context.runId}${SUBGRAPH_SEPARATOR}${context.taskId}`;
     const existing = await options.engine.store.getRun(childId);
-    const result = existing ? await options.engine.resume(childId) : await options.engine.run(options.graph, options.input(state, context), { runId: childId });
+    const result = existing
+      ? await options.engine.resume(childId)
+      : await options.engine.run(options.graph, options.input(state, context), { runId: childId });
     if (result.status === 'waiting') {
       const [approval] = await options.engine.pendingApprovals(childId);
-      throw new WorkflowInterrupt(`Subgraph ${options.graph} is waiting for approval ${approval?.id ?? '?'}.`, approval?.id ?? '');
+      throw new WorkflowInterrupt(
+        `Subgraph ${options.graph} is waiting for approval ${approval?.id ?? '?'}.`,
+        approval?.id ?? '',
+      );
     }
     if (result.status !== 'done') {
-      throw new UserError('invalid_input', `Subgraph ${options.graph} (run ${childId}) ended ${result.status}${result.error ? `: ${result.error.message}` : ''}.`, {
-        ...(result.error ? { cause: result.error } : {}),
-        data: { childRunId: childId },
-      });
+      throw new UserError(
+        'invalid_input',
+        `Subgraph ${options.graph} (run ${childId}) ended ${result.status}${result.error ? `: ${result.error.message}` : ''}.`,
+        {
+          ...(result.error ? { cause: result.error } : {}),
+          data: { childRunId: childId },
+        },
+      );
     }
     return options.update(result.state as ChildState, state);
   };

@@ -5,7 +5,12 @@ import type { StepRecord, TaskSpec, TaskWrite, WorkflowStore } from './types.js'
 type AnyGraph = CompiledGraph<Record<string, unknown>>;
 
 /** Applies a step's writes to the state in the order its tasks were listed, so replay is deterministic. */
-export function applyStep(graph: AnyGraph, state: Record<string, unknown>, tasks: readonly TaskSpec[], writes: readonly TaskWrite[]): Record<string, unknown> {
+export function applyStep(
+  graph: AnyGraph,
+  state: Record<string, unknown>,
+  tasks: readonly TaskSpec[],
+  writes: readonly TaskWrite[],
+): Record<string, unknown> {
   const byTask = new Map(writes.map((write) => [write.taskId, write]));
   let next = state;
   for (const task of tasks) {
@@ -16,10 +21,18 @@ export function applyStep(graph: AnyGraph, state: Record<string, unknown>, tasks
 }
 
 /** The state after `step`: the nearest snapshot at or before it, plus the writes of the steps since. */
-export async function stateAt(store: WorkflowStore, graph: AnyGraph, runId: string, step: number): Promise<{ state: Record<string, unknown>; record: StepRecord }> {
+export async function stateAt(
+  store: WorkflowStore,
+  graph: AnyGraph,
+  runId: string,
+  step: number,
+): Promise<{ state: Record<string, unknown>; record: StepRecord }> {
   const snapshot = await store.latestSnapshot(runId, step);
   // Step 0 always holds the initial state, so only a damaged store gets here.
-  if (!snapshot?.snapshot) throw new InternalError(`Workflow run ${runId} has no snapshot at or before step ${step}.`, { data: { runId, step } });
+  if (!snapshot?.snapshot)
+    throw new InternalError(`Workflow run ${runId} has no snapshot at or before step ${step}.`, {
+      data: { runId, step },
+    });
   let state = snapshot.snapshot;
   let record: StepRecord = snapshot;
   for (const later of await store.loadSteps(runId, snapshot.step + 1, step)) {
@@ -70,11 +83,21 @@ export function nextTasks(
   for (const target of targets) {
     if (typeof target === 'string') {
       if (target === END || target === START || plain.has(target)) continue;
-      if (!graph.nodes.has(target)) throw new UserError('invalid_input', `A router of graph "${graph.name}" chose unknown node "${target}".`, { data: { node: target } });
+      if (!graph.nodes.has(target))
+        throw new UserError(
+          'invalid_input',
+          `A router of graph "${graph.name}" chose unknown node "${target}".`,
+          { data: { node: target } },
+        );
       plain.add(target);
       next.push({ id: id(target), node: target });
     } else {
-      if (!graph.nodes.has(target.node)) throw new UserError('invalid_input', `A router of graph "${graph.name}" sent to unknown node "${target.node}".`, { data: { node: target.node } });
+      if (!graph.nodes.has(target.node))
+        throw new UserError(
+          'invalid_input',
+          `A router of graph "${graph.name}" sent to unknown node "${target.node}".`,
+          { data: { node: target.node } },
+        );
       next.push({ id: id(target.node), node: target.node, input: target.input });
     }
   }

@@ -67,16 +67,30 @@ export interface ApprovalRecord {
  * `commitStep` must be atomic: the step's writes and its record together, or nothing.
  */
 export interface WorkflowStore {
-  createRun(run: { id: string; graph: string; input: unknown; initial: StepRecord; forkedFrom?: { runId: string; step: number } }): Promise<WorkflowRunRecord>;
+  createRun(run: {
+    id: string;
+    graph: string;
+    input: unknown;
+    initial: StepRecord;
+    forkedFrom?: { runId: string; step: number };
+  }): Promise<WorkflowRunRecord>;
   getRun(runId: string): Promise<WorkflowRunRecord | undefined>;
-  listRuns(filter: { status?: WorkflowRunStatus; graph?: string; limit?: number }): Promise<WorkflowRunRecord[]>;
+  listRuns(filter: {
+    status?: WorkflowRunStatus;
+    graph?: string;
+    limit?: number;
+  }): Promise<WorkflowRunRecord[]>;
   setStatus(runId: string, status: WorkflowRunStatus, error?: Record<string, unknown> | null): Promise<void>;
   /** Writes of finished tasks whose step was not committed (a sibling failed, or the process died). */
   saveWrites(runId: string, writes: readonly TaskWrite[]): Promise<void>;
   /** Atomically: the step's remaining writes, the step record, and the run's head. */
   commitStep(runId: string, record: StepRecord, writes: readonly TaskWrite[]): Promise<void>;
   /** Steps from `fromStep` (inclusive) up to the head, in order, with their writes. */
-  loadSteps(runId: string, fromStep: number, toStep?: number): Promise<Array<StepRecord & { writes: TaskWrite[] }>>;
+  loadSteps(
+    runId: string,
+    fromStep: number,
+    toStep?: number,
+  ): Promise<Array<StepRecord & { writes: TaskWrite[] }>>;
   /** The latest step at or before `step` that holds a snapshot. */
   latestSnapshot(runId: string, step: number): Promise<StepRecord | undefined>;
   /** Uncommitted writes of the step after the head. */
@@ -88,12 +102,17 @@ export interface WorkflowStore {
   releaseLease(runId: string, owner: string): Promise<void>;
   /** Runs marked running whose lease is free or expired: left by a process that died. */
   orphanedRuns(): Promise<WorkflowRunRecord[]>;
-  createApproval(approval: Omit<ApprovalRecord, 'status' | 'decidedBy' | 'note' | 'createdAt' | 'decidedAt'>): Promise<ApprovalRecord>;
+  createApproval(
+    approval: Omit<ApprovalRecord, 'status' | 'decidedBy' | 'note' | 'createdAt' | 'decidedAt'>,
+  ): Promise<ApprovalRecord>;
   findApproval(runId: string, taskId: string, index: number): Promise<ApprovalRecord | undefined>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   listApprovals(filter: { status?: ApprovalStatus; runId?: string }): Promise<ApprovalRecord[]>;
   /** Records a decision only if the approval is still pending; false when it was already decided. */
-  decideApproval(id: string, decision: { status: 'approved' | 'rejected'; by: string; note: string | null }): Promise<boolean>;
+  decideApproval(
+    id: string,
+    decision: { status: 'approved' | 'rejected'; by: string; note: string | null },
+  ): Promise<boolean>;
   /** Bytes the run's rows occupy (for the storage benchmark); undefined when not measurable. */
   storedBytes?(runId: string): Promise<number | undefined>;
 }

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { ProviderError, UserError } from '../../src/errors/index.js';
-import { END, Graph, reducers, send, START, WorkflowEngine, type WorkflowEvent, type WorkflowStore } from '../../src/workflows/index.js';
+import {
+  END,
+  Graph,
+  reducers,
+  send,
+  START,
+  WorkflowEngine,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '../../src/workflows/index.js';
 
 export interface EngineSuiteStore {
   name: string;
@@ -17,7 +26,11 @@ const State = z.object({
   flag: z.boolean().default(false),
 });
 type State = z.output<typeof State>;
-const stateReducers = { count: reducers.sum(), trail: reducers.append<string>(), results: reducers.append<number>() };
+const stateReducers = {
+  count: reducers.sum(),
+  trail: reducers.append<string>(),
+  results: reducers.append<number>(),
+};
 
 /** The shared engine suite: every behaviour runs on each workflow store. */
 export function runEngineSuite(suite: EngineSuiteStore): void {
@@ -62,7 +75,14 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
             await new Promise((resolve) => setTimeout(resolve, 20));
             return { trail: ['right'] };
           })
-          .node('join', (state) => ({ trail: [`join:${state.results.slice().sort((x, y) => x - y).join(',')}`] }))
+          .node('join', (state) => ({
+            trail: [
+              `join:${state.results
+                .slice()
+                .sort((x, y) => x - y)
+                .join(',')}`,
+            ],
+          }))
           .edge(START, 'plan')
           .route('plan', (state) => state.items.map((item) => send('square', item)))
           .edge('square', 'left')
@@ -83,12 +103,17 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
           .node(
             'call',
             (_state, context) => {
-              if (context.attempt < 3) throw new ProviderError('provider_unavailable', 'try again', { retryable: true });
+              if (context.attempt < 3)
+                throw new ProviderError('provider_unavailable', 'try again', { retryable: true });
               return { trail: [`attempt ${context.attempt}`] };
             },
             { retry: { maxAttempts: 3, baseDelayMs: 1 } },
           )
-          .node('slow', (state) => (state.flag ? new Promise((resolve) => setTimeout(() => resolve({}), 500)) : {}), { timeoutMs: 50 })
+          .node(
+            'slow',
+            (state) => (state.flag ? new Promise((resolve) => setTimeout(() => resolve({}), 500)) : {}),
+            { timeoutMs: 50 },
+          )
           .edge(START, 'call')
           .edge('call', 'slow')
           .edge('slow', END)
@@ -117,7 +142,10 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
       engine.register(
         new Graph('gated', State, stateReducers)
           .node('deploy', async (state, context) => {
-            const decision = await context.approval({ action: 'git_push', payload: { branch: 'main', count: state.count } });
+            const decision = await context.approval({
+              action: 'git_push',
+              payload: { branch: 'main', count: state.count },
+            });
             bump(`deploy:${context.runId}`);
             return { trail: [decision.approved ? `pushed by ${decision.by}` : 'not pushed'] };
           })
@@ -134,7 +162,12 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
     it('runs a sequence, merging updates with the reducers', async () => {
       const result = await engine.run('line', {});
       expect(result).toMatchObject({ status: 'done', state: { count: 3, trail: ['a', 'b', 'c'] } });
-      expect((await engine.history(result.runId)).map((entry) => entry.nodes)).toEqual([[], ['a'], ['b'], ['c']]);
+      expect((await engine.history(result.runId)).map((entry) => entry.nodes)).toEqual([
+        [],
+        ['a'],
+        ['b'],
+        ['c'],
+      ]);
     });
 
     it('routes on state', async () => {
@@ -170,7 +203,9 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
       const resumed = await engine.resume(first.runId);
       expect(resumed.status).toBe('done');
       expect((resumed.state['trail'] as string[]).sort()).toEqual(['shaky', 'steady']);
-      const steadyRuns = [...sideEffects.entries()].filter(([key]) => key.startsWith(first.runId) && key.includes('steady'));
+      const steadyRuns = [...sideEffects.entries()].filter(
+        ([key]) => key.startsWith(first.runId) && key.includes('steady'),
+      );
       expect(steadyRuns).toEqual([[`${first.runId}:2:steady:0`, 1]]);
     });
 
@@ -178,18 +213,35 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
       const paused = await engine.run('gated', { count: 7 });
       expect(paused.status).toBe('waiting');
       const [approval] = await engine.pendingApprovals(paused.runId);
-      expect(approval).toMatchObject({ action: 'git_push', payload: { branch: 'main', count: 7 }, status: 'pending' });
-      await expect(engine.decide(approval?.id ?? '', { approve: true, hash: 'forged', by: 'mallory' })).rejects.toMatchObject({ code: 'approval_invalid' });
-      const done = await engine.decide(approval?.id ?? '', { approve: true, hash: approval?.hash ?? '', by: 'ada' });
+      expect(approval).toMatchObject({
+        action: 'git_push',
+        payload: { branch: 'main', count: 7 },
+        status: 'pending',
+      });
+      await expect(
+        engine.decide(approval?.id ?? '', { approve: true, hash: 'forged', by: 'mallory' }),
+      ).rejects.toMatchObject({ code: 'approval_invalid' });
+      const done = await engine.decide(approval?.id ?? '', {
+        approve: true,
+        hash: approval?.hash ?? '',
+        by: 'ada',
+      });
       expect(done).toMatchObject({ status: 'done', state: { trail: ['pushed by ada'] } });
       expect(sideEffects.get(`deploy:${paused.runId}`)).toBe(1);
-      await expect(engine.decide(approval?.id ?? '', { approve: true, hash: approval?.hash ?? '', by: 'ada' })).rejects.toMatchObject({ code: 'approval_invalid' });
+      await expect(
+        engine.decide(approval?.id ?? '', { approve: true, hash: approval?.hash ?? '', by: 'ada' }),
+      ).rejects.toMatchObject({ code: 'approval_invalid' });
     });
 
     it('a rejection resumes the run with the node told so', async () => {
       const paused = await engine.run('gated', {});
       const [approval] = await engine.pendingApprovals(paused.runId);
-      const done = await engine.decide(approval?.id ?? '', { approve: false, hash: approval?.hash ?? '', by: 'ops', note: 'not on Friday' });
+      const done = await engine.decide(approval?.id ?? '', {
+        approve: false,
+        hash: approval?.hash ?? '',
+        by: 'ops',
+        note: 'not on Friday',
+      });
       expect(done.state['trail']).toEqual(['not pushed']);
     });
 
@@ -207,13 +259,28 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
     it('streams typed events in order', async () => {
       const events: WorkflowEvent['type'][] = [];
       for await (const event of engine.stream('line', {})) events.push(event.type);
-      expect(events).toEqual(['run-started', 'step-started', 'step-finished', 'step-started', 'step-finished', 'step-started', 'step-finished', 'run-finished']);
+      expect(events).toEqual([
+        'run-started',
+        'step-started',
+        'step-finished',
+        'step-started',
+        'step-finished',
+        'step-started',
+        'step-finished',
+        'run-finished',
+      ]);
     });
 
     it('serialises two resumes of one run, and refuses a second owner while the lease is held', async () => {
       const runId = await engine.create('line', {});
       const other = new WorkflowEngine({ store: opened.store, leaseMs: 60_000 });
-      other.register(new Graph('line', State, stateReducers).node('a', () => ({})).edge(START, 'a').edge('a', END).compile());
+      other.register(
+        new Graph('line', State, stateReducers)
+          .node('a', () => ({}))
+          .edge(START, 'a')
+          .edge('a', END)
+          .compile(),
+      );
       expect(await opened.store.acquireLease(runId, other.owner, 60_000)).toBe(true);
       await expect(engine.resume(runId)).rejects.toMatchObject({ code: 'lease_held' });
       await opened.store.releaseLease(runId, other.owner);
@@ -230,8 +297,13 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
 
 describe('graph validation', () => {
   it('names unknown nodes, missing edges and unreachable nodes', () => {
-    const graph = new Graph('broken', State).node('a', () => ({})).node('island', () => ({})).node('dead_end', () => ({}));
+    const graph = new Graph('broken', State)
+      .node('a', () => ({}))
+      .node('island', () => ({}))
+      .node('dead_end', () => ({}));
     graph.edge(START, 'a').edge('a', 'ghost').edge('island', END).edge('a', 'dead_end');
-    expect(() => graph.compile()).toThrow(/edge a -> "ghost": unknown node[\s\S]*node "dead_end" has no outgoing edge[\s\S]*node "island" is unreachable/);
+    expect(() => graph.compile()).toThrow(
+      /edge a -> "ghost": unknown node[\s\S]*node "dead_end" has no outgoing edge[\s\S]*node "island" is unreachable/,
+    );
   });
 });

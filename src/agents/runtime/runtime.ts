@@ -136,8 +136,13 @@ export class AgentRuntime {
   /** Starts a new durable run of an agent on a goal. */
   async run(agent: string, goal: string, options: RunOptions = {}): Promise<RuntimeRunResult> {
     const definition = this.#definition(agent);
-    if (options.runId !== undefined && (await this.#runs.find(options.runId))) return this.resume(options.runId, options);
-    const run = await this.#runs.create({ agent: definition.name, goal, ...(options.runId !== undefined ? { id: options.runId } : {}) });
+    if (options.runId !== undefined && (await this.#runs.find(options.runId)))
+      return this.resume(options.runId, options);
+    const run = await this.#runs.create({
+      agent: definition.name,
+      goal,
+      ...(options.runId !== undefined ? { id: options.runId } : {}),
+    });
     return this.#drive(run, definition, { messages: [], resume: false, goal }, options);
   }
 
@@ -238,7 +243,9 @@ export class AgentRuntime {
         runTool: (tool, args, signal, call) =>
           handle.callTool(tool, args, { id: `${run.id}:${call.id}`, ...(signal ? { signal } : {}) }),
         beforeToolCall: async (call, tool) => {
-          const own = this.#options.beforeToolCall ? await this.#options.beforeToolCall(call, tool, run.id) : { allow: true as const };
+          const own = this.#options.beforeToolCall
+            ? await this.#options.beforeToolCall(call, tool, run.id)
+            : { allow: true as const };
           if (!own.allow || !options.beforeToolCall) return own;
           return options.beforeToolCall(call, tool);
         },
@@ -258,7 +265,9 @@ export class AgentRuntime {
     } catch (error) {
       // An aborted or crashed run stays 'running' so it can be resumed; a failure is recorded.
       // Aborted, closed or paused for an approval: the run stays 'running', to be resumed.
-      if (!(HydraError.isInstance(error) && ['aborted', 'kernel_closed', 'interrupted'].includes(error.code))) {
+      if (!(
+        HydraError.isInstance(error) && ['aborted', 'kernel_closed', 'interrupted'].includes(error.code)
+      )) {
         await this.#runs.finish(
           run.id,
           'failed',
