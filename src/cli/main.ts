@@ -8,6 +8,8 @@ import { registerMcpCommand } from './commands/mcp.js';
 import { registerMemoryCommand } from './commands/memory.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerWorkflowCommand } from './commands/workflow.js';
+import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerSkillsCommand, registerToolsCommand } from './commands/tools.js';
 import { registerSimModelCommand } from './commands/sim-model.js';
 import { EXIT, reportFailure } from './output.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerRunsCommand(program);
+  registerWorkflowCommand(program);
+  registerApprovalsCommand(program);
   registerToolsCommand(program);
   registerSkillsCommand(program);
   registerDemoCommand(program);

@@ -24,7 +24,8 @@ export function exitCodeFor(error: unknown): number {
     error.code === 'model_id_invalid'
   )
     return EXIT.config;
-  if (error.code === 'invalid_input') return EXIT.usage;
+  // The caller's input was wrong (bad arguments, an unknown id, a stale approval): fix it and run again.
+  if (error.fault === 'user') return EXIT.usage;
   if (['provider_unavailable', 'provider_timeout', 'tool_unavailable', 'tool_timeout'].includes(error.code))
     return EXIT.unavailable;
   return EXIT.failure;

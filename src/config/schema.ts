@@ -96,6 +96,8 @@ export const hydraConfigSchema = z
     /** MCP servers, in the shape Claude Desktop and Cursor use: { "<name>": { command, args, env } | { url, headers } }. */
     mcpServers: mcpServersSchema.prefault({}),
     tools: toolsSchema.prefault({}),
+    /** Workflow modules: files or directories of .ts/.js files exporting compiled graphs. */
+    workflows: z.array(z.string().min(1)).default(['workflows']),
     /** Scheduling, limits, retries and per-model backend slots: see docs/kernel.md. */
     kernel: kernelConfigSchema.prefault({}),
     /** PostgreSQL server; unset means the embedded store. Env: DATABASE_URL. */

@@ -216,4 +216,3 @@ export function applyUpdate(
   return next;
 }
 
-export { z };

@@ -39,3 +39,5 @@ export type {
 export { agentNode, subgraphNode, type AgentNodeOptions, type SubgraphNodeOptions } from './nodes.js';
 export { InMemoryWorkflowStore } from './memory-store.js';
 export { SqlWorkflowStore, WORKFLOW_MIGRATIONS } from './sql-store.js';
+/** zod, re-exported so a workflow module can define its state with nothing but `hydra` installed. */
+export { z } from 'zod';
