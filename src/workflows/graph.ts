@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 import { UserError } from '../errors/index.js';
 import type { NodeContext } from './context.js';
