@@ -132,6 +132,8 @@ export class RunStore {
   }
 
   async create(input: {
+    /** A caller-chosen id (idempotent runs); default a new one. */
+    id?: string;
     agent: string;
     goal: string;
     parentRunId?: string;
@@ -139,7 +141,13 @@ export class RunStore {
   }): Promise<RunRecord> {
     const { rows } = await this.store.query<RunRow>(
       `insert into agent_runs (id, agent, goal, status, parent_run_id, parent_call_id) values ($1, $2, $3, 'running', $4, $5) returning *`,
-      [`run-${randomUUID()}`, input.agent, input.goal, input.parentRunId ?? null, input.parentCallId ?? null],
+      [
+        input.id ?? `run-${randomUUID()}`,
+        input.agent,
+        input.goal,
+        input.parentRunId ?? null,
+        input.parentCallId ?? null,
+      ],
     );
     return toRun(rows[0] as RunRow);
   }
