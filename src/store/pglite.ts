@@ -7,6 +7,7 @@ import { vector } from '@electric-sql/pglite/vector';
 import { BaseStore, type RawExecutor } from './base.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { StoreError } from './errors.js';
+import { PreparedStatements } from './pglite-statements.js';
 import type { SqlResult, StoreCapabilities } from './types.js';
 
 /** Where the embedded store lives unless told otherwise (relative to the working directory). */
@@ -30,10 +31,16 @@ function toResult<Row>(result: Results<Row>): SqlResult<Row> {
   return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
 }
 
-function rawExecutor(db: PGlite | Transaction, onChanged: (rows: number) => void): RawExecutor {
+function rawExecutor(
+  db: PGlite | Transaction,
+  /** The connection itself (not a transaction on it): where statements may be prepared. */
+  outside: PGlite,
+  statements: PreparedStatements,
+  onChanged: (rows: number) => void,
+): RawExecutor {
   return {
     query: async <Row extends object>(sql: string, params: readonly unknown[]) => {
-      const result = toResult<Row>(await db.query<Row>(sql, [...params]));
+      const result = toResult<Row>(await statements.query<Row>(db, sql, params, db === outside));
       if (result.rowCount > 0) onChanged(result.rowCount);
       return result;
     },
@@ -71,6 +78,7 @@ export class PgliteStore extends BaseStore {
   readonly dataDir: string;
   readonly #db: PGlite;
   readonly #lock: DataDirLock;
+  readonly #statements = new PreparedStatements();
   // PGlite has no autovacuum: without statistics the planner ignores indexes (a 100k-row vector search
   // scans everything) and full-text indexes' pending lists are never merged. So the store keeps count of
   // changed rows and runs VACUUM (ANALYZE) itself once enough have changed.
@@ -124,18 +132,23 @@ export class PgliteStore extends BaseStore {
     sql: string,
     params: readonly unknown[],
   ): Promise<SqlResult<Row>> {
-    const result = await rawExecutor(this.#db, this.#noteChanges).query<Row>(sql, params);
+    const result = await rawExecutor(this.#db, this.#db, this.#statements, this.#noteChanges).query<Row>(
+      sql,
+      params,
+    );
     this.#maintainIfDue();
     return result;
   }
 
   protected runExec(sql: string): Promise<void> {
-    return rawExecutor(this.#db, this.#noteChanges).exec(sql);
+    return rawExecutor(this.#db, this.#db, this.#statements, this.#noteChanges).exec(sql);
   }
 
   protected async runTransaction<T>(work: (raw: RawExecutor) => Promise<T>): Promise<T> {
     // PGlite's transaction(): BEGIN, work, COMMIT awaited before it resolves; ROLLBACK and rethrow on error.
-    const result = await this.#db.transaction((tx) => work(rawExecutor(tx, this.#noteChanges)));
+    const result = await this.#db.transaction((tx) =>
+      work(rawExecutor(tx, this.#db, this.#statements, this.#noteChanges)),
+    );
     this.#maintainIfDue();
     return result;
   }

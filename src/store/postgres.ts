@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+
 import pg from 'pg';
 
 import { BaseStore, type RawExecutor } from './base.js';
 import { StoreError, redactUrl, toStoreError } from './errors.js';
+import { isPreparable } from './pglite-statements.js';
 import { connectionError, detectServerVector, PG_TYPES, validateUrl } from './postgres-setup.js';
 import type { SqlResult, StoreCapabilities } from './types.js';
 
@@ -19,6 +22,9 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number | undefined;
 }
 
+/** SQLSTATE of "cached plan must not change result type". */
+const STALE_PLAN = '0A000';
+
 const COMMANDS_WITH_ROW_COUNT = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
 /** pg's QueryConfig plus `queryMode`, which pg 8 supports but @types/pg does not declare. */
@@ -26,10 +32,24 @@ interface ExtendedQueryConfig extends pg.QueryConfig<unknown[]> {
   queryMode: 'extended';
 }
 
-function extended(sql: string, params: readonly unknown[]): ExtendedQueryConfig {
+/** Statement names by SQL text (pg prepares a named statement once per connection and reuses its plan). */
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 512;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED && isPreparable(sql)) {
+    name = `hydra_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+function extended(sql: string, params: readonly unknown[], named = true): ExtendedQueryConfig {
   // Always the extended protocol (parse/bind/execute), like PGlite's query(): then a second statement in
-  // `sql` fails on both stores instead of only on one.
-  return { text: sql, values: [...params], queryMode: 'extended' };
+  // `sql` fails on both stores instead of only on one. Named, so each connection plans it once.
+  const name = named ? statementName(sql) : undefined;
+  return { text: sql, values: [...params], queryMode: 'extended', ...(name ? { name } : {}) };
 }
 
 function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
@@ -39,8 +59,15 @@ function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
 
 function rawExecutor(db: pg.Pool | pg.PoolClient): RawExecutor {
   return {
-    query: async <Row extends object>(sql: string, params: readonly unknown[]) =>
-      toResult<Row>(await db.query(extended(sql, params))),
+    query: async <Row extends object>(sql: string, params: readonly unknown[]) => {
+      try {
+        return toResult<Row>(await db.query(extended(sql, params)));
+      } catch (error) {
+        // A statement this connection prepared before a migration changed its result columns.
+        if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+        return toResult<Row>(await db.query(extended(sql, params, false)));
+      }
+    },
     exec: async (sql: string) => {
       await db.query(sql);
     },

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 
 import { NotFoundError, UserError, type HydraError } from '../errors/index.js';
 import { SUBGRAPH_SEPARATOR } from './context.js';
-import { execute, type ExecutionResult, type WorkflowEvent } from './executor.js';
+import { execute, type ExecutionResult, type ExecutionStart, type WorkflowEvent } from './executor.js';
 import { START, type CompiledGraph } from './graph.js';
 import { nextTasks, stateAt } from './state.js';
 import type { ApprovalRecord, StepRecord, WorkflowRunRecord, WorkflowStore } from './types.js';
@@ -77,8 +77,10 @@ export class WorkflowEngine {
     input: Record<string, unknown>,
     options: { runId?: string } = {},
   ): Promise<WorkflowResult> {
-    const runId = await this.create(graphName, input, options);
-    return this.resume(runId);
+    // Created already leased to this engine, and started from the state just built: no reads back.
+    const lease = { owner: this.owner, ttlMs: this.#options.leaseMs };
+    const { runId, start } = await this.#create(graphName, input, options, lease);
+    return this.#track(runId, (controller) => this.#execute(runId, graphName, controller, start));
   }
 
   /** Streams a run's events as an async iterator, starting it. */
@@ -114,6 +116,15 @@ export class WorkflowEngine {
     input: Record<string, unknown>,
     options: { runId?: string } = {},
   ): Promise<string> {
+    return (await this.#create(graphName, input, options)).runId;
+  }
+
+  async #create(
+    graphName: string,
+    input: Record<string, unknown>,
+    options: { runId?: string },
+    lease?: { owner: string; ttlMs: number },
+  ): Promise<{ runId: string; start: ExecutionStart }> {
     const graph = this.#graph(graphName);
     const parsed = graph.schema.safeParse(input);
     if (!parsed.success) {
@@ -137,8 +148,14 @@ export class WorkflowEngine {
       snapshot: state,
       committedAt: new Date(),
     };
-    await this.store.createRun({ id: runId, graph: graphName, input: state, initial: record });
-    return runId;
+    await this.store.createRun({
+      id: runId,
+      graph: graphName,
+      input: state,
+      initial: record,
+      ...(lease ? { lease } : {}),
+    });
+    return { runId, start: { head: 0, state, record } };
   }
 
   /**
@@ -147,10 +164,18 @@ export class WorkflowEngine {
    * a run leased by another live process fails with `lease_held`.
    */
   resume(runId: string): Promise<WorkflowResult> {
+    return this.#track(runId, (controller) => this.#drive(runId, controller));
+  }
+
+  /** Runs `work` as the run's one activity in this engine (a second call shares it), cancellable. */
+  #track(
+    runId: string,
+    work: (controller: AbortController) => Promise<WorkflowResult>,
+  ): Promise<WorkflowResult> {
     const active = this.#active.get(runId);
     if (active) return active.done;
     const controller = new AbortController();
-    const done = this.#drive(runId, controller).finally(() => this.#active.delete(runId));
+    const done = work(controller).finally(() => this.#active.delete(runId));
     this.#active.set(runId, { controller, done });
     return done;
   }
@@ -324,23 +349,43 @@ export class WorkflowEngine {
       );
     }
     await this.store.setStatus(runId, 'running', null);
+    return this.#execute(runId, run.graph, controller);
+  }
+
+  /** Executes a run whose lease this engine holds, renewing the lease until it ends. */
+  async #execute(
+    runId: string,
+    graphName: string,
+    controller: AbortController,
+    start?: ExecutionStart,
+  ): Promise<WorkflowResult> {
     const renew = setInterval(
       () => void this.store.acquireLease(runId, this.owner, this.#options.leaseMs).catch(() => undefined),
       this.#options.leaseMs / 3,
     );
     renew.unref();
+    let status: WorkflowResult['status'] | undefined;
     try {
-      const result = await execute(this.store, this.#graph(run.graph), runId, {
-        checkpointEvery: this.#options.checkpointEvery,
-        snapshotEvery: this.#options.snapshotEvery,
-        signal: controller.signal,
-        emit: (event) => this.#events.emit('event', event),
-      });
+      const result = await execute(
+        this.store,
+        this.#graph(graphName),
+        runId,
+        {
+          checkpointEvery: this.#options.checkpointEvery,
+          snapshotEvery: this.#options.snapshotEvery,
+          signal: controller.signal,
+          emit: (event) => this.#events.emit('event', event),
+          owner: this.owner,
+        },
+        start,
+      );
+      status = result.status;
       if (result.status === 'cancelled') await this.store.setStatus(runId, 'cancelled', null);
       return { runId, ...result };
     } finally {
       clearInterval(renew);
-      await this.store.releaseLease(runId, this.owner).catch(() => undefined);
+      // A run that finished released its lease with its last commit.
+      if (status !== 'done') await this.store.releaseLease(runId, this.owner).catch(() => undefined);
     }
   }
 

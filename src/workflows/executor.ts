@@ -43,6 +43,15 @@ export interface ExecutionOptions {
   snapshotEvery: number;
   signal: AbortSignal;
   emit: (event: WorkflowEvent) => void;
+  /** The lease owner: commits are fenced on it, so a process that lost the run cannot commit to it. */
+  owner?: string;
+}
+
+/** Where a run starts when the caller already knows (a run it just created): saves reading it back. */
+export interface ExecutionStart {
+  head: number;
+  state: Record<string, unknown>;
+  record: StepRecord;
 }
 
 export type ExecutionResult = {
@@ -75,16 +84,26 @@ export async function execute(
   graph: AnyGraph,
   runId: string,
   options: ExecutionOptions,
+  start?: ExecutionStart,
 ): Promise<ExecutionResult> {
-  const run = await store.getRun(runId);
-  if (!run) throw new UserError('invalid_input', `No workflow run ${runId}.`);
-  let { state, record } = await stateAt(store, graph, runId, run.head);
-  let head = run.head;
+  let { head, state, record } = start ?? (await startOf(store, graph, runId));
   options.emit({ type: 'run-started', runId, graph: graph.name, step: head });
   const unflushed: Array<{ record: StepRecord; writes: TaskWrite[] }> = [];
-  const flush = async (): Promise<void> => {
-    for (const pending of unflushed.splice(0)) await store.commitStep(runId, pending.record, pending.writes);
+  let finished = false;
+  const flush = async (finish = false): Promise<void> => {
+    const pending = unflushed.splice(0);
+    for (const [index, { record: step, writes }] of pending.entries()) {
+      const last = finish && index === pending.length - 1;
+      await store.commitStep(runId, step, writes, {
+        ...(options.owner === undefined ? {} : { owner: options.owner }),
+        ...(last ? { finish: true } : {}),
+      });
+      finished ||= last;
+    }
   };
+  // Writes kept from an earlier attempt exist only for the first step this execution runs: later steps
+  // are this process's own, under its lease. A fresh run has none.
+  let loadPending = start === undefined;
   try {
     while (record.next.length > 0) {
       if (options.signal.aborted) {
@@ -101,7 +120,8 @@ export async function execute(
       }
       const tasks = record.next;
       options.emit({ type: 'step-started', runId, step, tasks });
-      const done = unflushed.length === 0 ? await store.pendingWrites(runId, step) : [];
+      const done = loadPending ? await store.pendingWrites(runId, step) : [];
+      loadPending = false;
       const doneIds = new Set(done.map((write) => write.taskId));
       const outcomes = await Promise.allSettled(
         tasks
@@ -134,7 +154,8 @@ export async function execute(
         committedAt: new Date(),
       };
       unflushed.push({ record, writes: writes.filter((write) => !doneIds.has(write.taskId)) });
-      if (unflushed.length >= options.checkpointEvery || routed.next.length === 0) await flush();
+      if (routed.next.length === 0) await flush(true);
+      else if (unflushed.length >= options.checkpointEvery) await flush();
       head = step;
       options.emit({
         type: 'step-finished',
@@ -143,10 +164,16 @@ export async function execute(
         delta: writes.map((write) => ({ node: write.node, update: write.update })),
       });
     }
-    await store.setStatus(runId, 'done', null);
+    if (!finished) {
+      // A graph with no step to run: nothing was committed to carry the status and the lease release.
+      await store.setStatus(runId, 'done', null);
+      if (options.owner !== undefined) await store.releaseLease(runId, options.owner);
+    }
     options.emit({ type: 'run-finished', runId, status: 'done', state });
     return { status: 'done', state };
   } catch (error) {
+    // Another process took the run over: it is theirs now; leave its status alone.
+    if (HydraError.isInstance(error) && error.code === 'lease_held') throw error;
     await flush().catch(() => undefined);
     if (isInterrupt(error)) {
       await store.setStatus(runId, 'waiting', null);
@@ -181,6 +208,12 @@ export async function execute(
     options.emit({ type: 'run-finished', runId, status: 'failed', state });
     return { status: 'failed', state, error: failure };
   }
+}
+
+async function startOf(store: WorkflowStore, graph: AnyGraph, runId: string): Promise<ExecutionStart> {
+  const run = await store.getRun(runId);
+  if (!run) throw new UserError('invalid_input', `No workflow run ${runId}.`);
+  return { head: run.head, ...(await stateAt(store, graph, runId, run.head)) };
 }
 
 async function runTask(

@@ -215,4 +215,3 @@ export function applyUpdate(
   }
   return next;
 }
-

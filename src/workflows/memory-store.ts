@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, UserError } from '../errors/index.js';
 import type {
   ApprovalRecord,
+  CommitOptions,
   StepRecord,
   TaskWrite,
   WorkflowRunRecord,
@@ -13,6 +14,11 @@ export type Args<Method extends keyof WorkflowStore> = Parameters<NonNullable<Wo
 export interface InMemoryWorkflowStoreOptions {
   /** Milliseconds since the epoch; timestamps and lease expiry use it (default `Date.now`). */
   now?: () => number;
+  /**
+   * Finished runs (done, failed, cancelled) kept, newest first; older ones are dropped so a long-lived
+   * process stays flat in memory (default 10,000; Infinity keeps all). Use the SQL store to keep history.
+   */
+  maxFinishedRuns?: number;
 }
 
 interface RunEntry {
@@ -58,6 +64,13 @@ export const headConflict = (runId: string, step: number, head: number): Conflic
     { data: { runId, step, head } },
   );
 
+export const leaseLost = (runId: string, step: number, owner: string): UserError =>
+  new UserError(
+    'lease_held',
+    `Cannot commit step ${step} of workflow run ${runId}: ${owner} no longer holds its lease (another process took the run over).`,
+    { data: { runId, step, owner } },
+  );
+
 export const badTruncate = (runId: string, step: number, head?: number): UserError =>
   new UserError(
     'invalid_input',
@@ -88,7 +101,10 @@ export const duplicateApproval = (approval: Args<'createApproval'>[0], cause?: u
  */
 export class InMemoryWorkflowStore implements WorkflowStore {
   readonly #now: () => number;
+  readonly #maxFinished: number;
   readonly #runs = new Map<string, RunEntry>();
+  /** Ids of finished runs in the order they finished (Map: insertion-ordered, O(1) delete). */
+  readonly #finished = new Map<string, true>();
   readonly #approvals = new Map<string, ApprovalRecord>();
   /** `run \0 task \0 index` → approval id. */
   readonly #approvalKeys = new Map<string, string>();
@@ -96,11 +112,13 @@ export class InMemoryWorkflowStore implements WorkflowStore {
 
   constructor(options: InMemoryWorkflowStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#maxFinished = options.maxFinishedRuns ?? 10_000;
   }
 
   async createRun(run: Args<'createRun'>[0]): Promise<WorkflowRunRecord> {
     if (this.#runs.has(run.id)) throw duplicateRun(run.id);
-    const { id, graph, input, initial, forkedFrom } = copy(run, 'run');
+    const { id, graph, input, initial, forkedFrom, lease } = copy(run, 'run');
+    if (lease && (!(lease.ttlMs > 0) || !Number.isFinite(lease.ttlMs))) throw badTtl(id, lease.ttlMs);
     const now = new Date(this.#now());
     const record: WorkflowRunRecord = {
       id,
@@ -114,7 +132,8 @@ export class InMemoryWorkflowStore implements WorkflowStore {
       updatedAt: now,
     };
     const steps = new Map([[initial.step, initial]]);
-    this.#runs.set(id, { record, seq: this.#seq++, lease: null, steps, writes: new Map() });
+    const held = lease ? { owner: lease.owner, expires: this.#now() + lease.ttlMs } : null;
+    this.#runs.set(id, { record, seq: this.#seq++, lease: held, steps, writes: new Map() });
     return structuredClone(record);
   }
 
@@ -141,6 +160,7 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     const { record } = this.#entry(runId);
     const stored = error === undefined ? record.error : error === null ? null : copy(error, 'error');
     Object.assign(record, { status, error: stored, updatedAt: new Date(this.#now()) });
+    this.#track(runId, status);
   }
 
   /** Keeps the first write of each task; writes of steps already committed are ignored. */
@@ -153,15 +173,27 @@ export class InMemoryWorkflowStore implements WorkflowStore {
   }
 
   /** The head only moves forward: a step at or below it is a `ConflictError` (another process ran it). */
-  async commitStep(runId: string, record: StepRecord, writes: readonly TaskWrite[]): Promise<void> {
+  async commitStep(
+    runId: string,
+    record: StepRecord,
+    writes: readonly TaskWrite[],
+    options: CommitOptions = {},
+  ): Promise<void> {
     const entry = this.#entry(runId);
     const stray = writes.find((write) => write.step !== record.step);
     if (stray) throw strayWrite(runId, record.step, stray);
+    if (options.owner !== undefined && entry.lease?.owner !== options.owner)
+      throw leaseLost(runId, record.step, options.owner);
     if (entry.record.head >= record.step) throw headConflict(runId, record.step, entry.record.head);
     const [step, copied] = [copy(record, 'step'), copy(writes, 'task writes')];
     this.#addWrites(entry, copied);
     entry.steps.set(step.step, step);
     Object.assign(entry.record, { head: step.step, updatedAt: new Date(this.#now()) });
+    if (options.finish) {
+      Object.assign(entry.record, { status: 'done', error: null });
+      entry.lease = null;
+      this.#track(runId, 'done');
+    }
   }
 
   async loadSteps(
@@ -284,6 +316,27 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     const approvals = [...this.#approvals.values()].filter((approval) => approval.runId === runId);
     const writes = [...entry.writes.values()].flatMap((byTask) => [...byTask.values()]);
     return Buffer.byteLength(JSON.stringify([entry.record, [...entry.steps.values()], writes, approvals]));
+  }
+
+  /** Keeps the finished-run order current and drops the oldest finished runs beyond the cap. */
+  #track(runId: string, status: WorkflowRunStatus): void {
+    this.#finished.delete(runId);
+    if (status === 'running' || status === 'waiting') return;
+    this.#finished.set(runId, true);
+    for (const [oldest] of this.#finished) {
+      if (this.#finished.size <= this.#maxFinished) break;
+      this.#finished.delete(oldest);
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(runId: string): void {
+    this.#runs.delete(runId);
+    for (const [id, approval] of this.#approvals) {
+      if (approval.runId !== runId) continue;
+      this.#approvals.delete(id);
+      this.#approvalKeys.delete(`${approval.runId}\0${approval.taskId}\0${approval.index}`);
+    }
   }
 
   #entry(runId: string): RunEntry {

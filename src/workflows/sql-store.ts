@@ -7,12 +7,14 @@ import {
   duplicateApproval,
   duplicateRun,
   headConflict,
+  leaseLost,
   runNotFound,
   strayWrite,
   type Args,
 } from './memory-store.js';
 import type {
   ApprovalRecord,
+  CommitOptions,
   StepRecord,
   TaskWrite,
   WorkflowRunRecord,
@@ -120,10 +122,14 @@ export class SqlWorkflowStore implements WorkflowStore {
   }
 
   async createRun(run: Args<'createRun'>[0]): Promise<WorkflowRunRecord> {
+    const { lease } = run;
+    if (lease && (!(lease.ttlMs > 0) || !Number.isFinite(lease.ttlMs))) throw badTtl(run.id, lease.ttlMs);
     const [record] = await this.#rows<WorkflowRunRecord>(
       `with r as (
-         insert into workflow_runs (id, graph, input, head, forked_from_run, forked_from_step, status)
-         values ($1, $2, $3::jsonb, $4::int, $5, $6::int, 'running') returning *
+         insert into workflow_runs (id, graph, input, head, forked_from_run, forked_from_step, status,
+           lease_owner, lease_expires)
+         values ($1, $2, $3::jsonb, $4::int, $5, $6::int, 'running',
+           $12, now() + $13::double precision * interval '1 millisecond') returning *
        ), s as (
          insert into workflow_steps (run_id, ${STEP_COLUMNS})
          select id, $4::int, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11::timestamptz from r
@@ -132,6 +138,7 @@ export class SqlWorkflowStore implements WorkflowStore {
       [
         ...[run.id, run.graph, json(run.input, 'input'), run.initial.step],
         ...[run.forkedFrom?.runId ?? null, run.forkedFrom?.step ?? null, ...stepParams(run.initial)],
+        ...[lease?.owner ?? null, lease?.ttlMs ?? null],
       ],
     ).catch(mapState('23505', (cause) => duplicateRun(run.id, cause)));
     return record as WorkflowRunRecord;
@@ -182,13 +189,25 @@ export class SqlWorkflowStore implements WorkflowStore {
   }
 
   /** The head only moves forward: a step at or below it is a `ConflictError` (another process ran it). */
-  async commitStep(runId: string, record: StepRecord, writes: readonly TaskWrite[]): Promise<void> {
+  async commitStep(
+    runId: string,
+    record: StepRecord,
+    writes: readonly TaskWrite[],
+    options: CommitOptions = {},
+  ): Promise<void> {
     const stray = writes.find((write) => write.step !== record.step);
     if (stray) throw strayWrite(runId, record.step, stray);
+    const owner = options.owner ?? null;
+    const finish = options.finish === true;
     // The step and its writes go in only if the head moved, and the head moves only if they go in.
     const committed = await this.#rows(
       `with r as (
-         update workflow_runs set head = $3::int, updated_at = now() where id = $1 and head < $3::int returning id
+         update workflow_runs set head = $3::int, updated_at = now(),
+           status = case when $10::boolean then 'done' else status end,
+           error = case when $10::boolean then null else error end,
+           lease_owner = case when $10::boolean then null else lease_owner end,
+           lease_expires = case when $10::boolean then null else lease_expires end
+         where id = $1 and head < $3::int and ($9::text is null or lease_owner = $9::text) returning id
        ), s as (
          insert into workflow_steps (run_id, ${STEP_COLUMNS})
          select id, $3::int, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz from r
@@ -197,11 +216,16 @@ export class SqlWorkflowStore implements WorkflowStore {
          select r.id, x.step, x.task_id, x.node, x.update from r, ${WRITES_RECORDSET} on conflict do nothing
        )
        select id from r`,
-      [runId, writesJson(writes), record.step, ...stepParams(record)],
+      [runId, writesJson(writes), record.step, ...stepParams(record), owner, finish],
     );
     if (committed.length > 0) return;
-    const run = await this.getRun(runId);
-    throw run ? headConflict(runId, record.step, run.head) : runNotFound(runId);
+    const [run] = await this.#rows<{ head: number; owner: string | null }>(
+      `select head, lease_owner as owner from workflow_runs where id = $1`,
+      [runId],
+    );
+    if (!run) throw runNotFound(runId);
+    if (owner !== null && run.owner !== owner) throw leaseLost(runId, record.step, owner);
+    throw headConflict(runId, record.step, run.head);
   }
 
   /** Writes in task-id order. */

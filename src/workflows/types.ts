@@ -62,6 +62,13 @@ export interface ApprovalRecord {
   decidedAt: Date | null;
 }
 
+export interface CommitOptions {
+  /** Fencing: commit only while this owner holds the lease. */
+  owner?: string;
+  /** The last step: mark the run done and release its lease in the same transaction. */
+  finish?: boolean;
+}
+
 /**
  * Where workflow runs live. Implementations: in memory (tests) and SQL on the Store (PGlite or PostgreSQL).
  * `commitStep` must be atomic: the step's writes and its record together, or nothing.
@@ -73,6 +80,8 @@ export interface WorkflowStore {
     input: unknown;
     initial: StepRecord;
     forkedFrom?: { runId: string; step: number };
+    /** Create it leased to this owner (a fresh run about to be driven: saves taking the lease after). */
+    lease?: { owner: string; ttlMs: number };
   }): Promise<WorkflowRunRecord>;
   getRun(runId: string): Promise<WorkflowRunRecord | undefined>;
   listRuns(filter: {
@@ -83,8 +92,17 @@ export interface WorkflowStore {
   setStatus(runId: string, status: WorkflowRunStatus, error?: Record<string, unknown> | null): Promise<void>;
   /** Writes of finished tasks whose step was not committed (a sibling failed, or the process died). */
   saveWrites(runId: string, writes: readonly TaskWrite[]): Promise<void>;
-  /** Atomically: the step's remaining writes, the step record, and the run's head. */
-  commitStep(runId: string, record: StepRecord, writes: readonly TaskWrite[]): Promise<void>;
+  /**
+   * Atomically: the step's remaining writes, the step record, and the run's head. With `owner`, only while
+   * that owner holds the run's lease (else a `lease_held` ConflictError: another process took the run over);
+   * with `finish`, the run also becomes done and its lease is released, in the same transaction.
+   */
+  commitStep(
+    runId: string,
+    record: StepRecord,
+    writes: readonly TaskWrite[],
+    options?: CommitOptions,
+  ): Promise<void>;
   /** Steps from `fromStep` (inclusive) up to the head, in order, with their writes. */
   loadSteps(
     runId: string,

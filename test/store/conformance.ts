@@ -98,12 +98,59 @@ function describeQueries({ store, table }: SuiteContext): void {
     expect(changed.rowCount).toBe(2);
   });
 
+  it('query: a statement run again (prepared after its first run) returns the same rows, types and counts', async () => {
+    const t = table('repeat');
+    await store().exec(
+      `create table ${t} (id int primary key, s text, j jsonb, ts timestamptz, d date, b boolean)`,
+    );
+    const insert = `insert into ${t} (id, s, j, ts, d, b) values ($1, $2, $3::jsonb, $4, $5, $6)`;
+    const at = new Date('2024-03-01T12:34:56.789Z');
+    // Quotes, backslashes and SQL in values stay values (the prepared path inlines them as literals).
+    const tricky = `it's \\ a "value"'); drop table ${t}; --`;
+    for (let i = 0; i < 4; i++) {
+      const { rowCount } = await store().query(insert, [
+        i,
+        i === 2 ? tricky : `s${i}`,
+        JSON.stringify({ i, q: "o'k" }),
+        at,
+        '2024-02-29',
+        i % 2 === 0,
+      ]);
+      expect(rowCount).toBe(1);
+    }
+    const select = `select id, s, j, ts, d, b from ${t} where id >= $1 order by id`;
+    const first = await store().query(select, [0]);
+    for (let i = 0; i < 3; i++) expect(await store().query(select, [0])).toEqual(first);
+    expect(first.rows[2]).toEqual({
+      id: 2,
+      s: tricky,
+      j: { i: 2, q: "o'k" },
+      ts: at,
+      d: '2024-02-29',
+      b: true,
+    });
+    const update = `update ${t} set s = $2 where id < $1`;
+    for (let i = 0; i < 3; i++) expect((await store().query(update, [2, null])).rowCount).toBe(2);
+    // A prepared statement still runs after its table changed shape.
+    await store().exec(`alter table ${t} add column extra int`);
+    expect((await store().query(select, [3])).rows).toEqual([
+      { id: 3, s: 's3', j: { i: 3, q: "o'k" }, ts: at, d: '2024-02-29', b: false },
+    ]);
+    // And a failing run of a prepared statement is the same StoreError.
+    const duplicate = expectStoreError(
+      await failure(store().query(insert, [1, 'x', '{}', at, null, null])),
+      'query_failed',
+    );
+    expect(duplicate.sqlState).toBe('23505');
+  });
+
   it('query: one statement only; database errors are StoreErrors with the SQLSTATE; exec runs scripts', async () => {
     const t = table('errors');
     await store().exec(
       `create table ${t} (id int primary key); insert into ${t} values (1); insert into ${t} values (2)`,
     );
-    expectStoreError(await failure(store().query(`select 1; select 2`)), 'query_failed');
+    for (let i = 0; i < 3; i++)
+      expectStoreError(await failure(store().query(`select 1; select 2`)), 'query_failed');
     const duplicate = expectStoreError(
       await failure(store().query(`insert into ${t} values ($1)`, [1])),
       'query_failed',

@@ -38,6 +38,50 @@ function describeLeases({ store, opened, id }: SuiteContext): void {
     expect(await store().acquireLease(runId, 'alpha', 60_000)).toBe(false);
   });
 
+  it('createRun with a lease: the run starts leased to its creator', async () => {
+    const runId = id('lease-at-create');
+    await store().createRun({
+      id: runId,
+      graph: 'g',
+      input: {},
+      initial: initial(),
+      lease: { owner: 'alpha', ttlMs: 60_000 },
+    });
+    expect(await store().acquireLease(runId, 'beta', 60_000)).toBe(false);
+    expect(await store().acquireLease(runId, 'alpha', 60_000)).toBe(true);
+    expect((await store().orphanedRuns()).map((run) => run.id)).not.toContain(runId);
+    const bad = { id: id('lease-at-create-bad'), graph: 'g', input: {}, initial: initial() };
+    await expectCode(store().createRun({ ...bad, lease: { owner: 'alpha', ttlMs: -1 } }), 'invalid_input');
+    expect(await store().getRun(bad.id)).toBeUndefined();
+  });
+
+  it('commitStep fenced on the owner: refused with lease_held once another owner took the run over', async () => {
+    const runId = id('fenced');
+    await create(store(), runId);
+    expect(await store().acquireLease(runId, 'alpha', 150)).toBe(true);
+    await store().commitStep(runId, stepRecord(1), [write(1, 'a')], { owner: 'alpha' });
+    await opened().elapse(250);
+    expect(await store().acquireLease(runId, 'beta', 60_000)).toBe(true);
+    await expectCode(
+      store().commitStep(runId, stepRecord(2), [write(2, 'a')], { owner: 'alpha' }),
+      'lease_held',
+    );
+    expect((await store().getRun(runId))?.head).toBe(1);
+    expect(await store().pendingWrites(runId, 2)).toEqual([]);
+    await store().commitStep(runId, stepRecord(2), [write(2, 'a')], { owner: 'beta' });
+    expect((await store().getRun(runId))?.head).toBe(2);
+  });
+
+  it('commitStep with finish: the run is done and its lease released in the same commit', async () => {
+    const runId = id('finish');
+    await create(store(), runId);
+    await store().setStatus(runId, 'running', { stale: true });
+    expect(await store().acquireLease(runId, 'alpha', 60_000)).toBe(true);
+    await store().commitStep(runId, stepRecord(1), [write(1, 'a')], { owner: 'alpha', finish: true });
+    expect(await store().getRun(runId)).toMatchObject({ status: 'done', head: 1, error: null });
+    expect(await store().acquireLease(runId, 'beta', 60_000)).toBe(true); // released
+  });
+
   it('acquireLease: of concurrent claims by different owners, exactly one wins', async () => {
     const runId = id('lease-race');
     await create(store(), runId);
@@ -53,7 +97,10 @@ function describeLeases({ store, opened, id }: SuiteContext): void {
       'orphan-expired',
       'orphan-done',
     ].map(id) as [string, string, string, string];
-    for (const runId of [free, leased, expired, done]) await create(store(), runId);
+    for (const runId of [free, leased, expired, done]) {
+      await create(store(), runId);
+      await opened().elapse(2); // distinct creation times: "oldest first" is then unambiguous
+    }
     expect(await store().acquireLease(leased, 'alive', 60_000)).toBe(true);
     expect(await store().acquireLease(expired, 'dead', 100)).toBe(true);
     await store().setStatus(done, 'done', null);
