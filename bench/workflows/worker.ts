@@ -84,7 +84,13 @@ export interface RssResult {
   warmup: number;
   invocations: number;
   samples: Array<{ after: number; rssMb: number; heapMb: number }>;
+  /**
+   * RSS growth over the whole span by the least-squares trend of the samples: single samples swing by
+   * tens of MB (V8 and malloc hand memory back to the system when they please), a leak shows as a slope.
+   */
   growthMb: number;
+  /** Last sample minus first, for comparison. */
+  rawGrowthMb: number;
   heapGrowthMb: number;
   stepsPerSec: number;
   peakRssMb: number;
@@ -207,11 +213,22 @@ async function rss(job: Extract<Job, { kind: 'rss' }>): Promise<RssResult> {
     warmup: job.warmup,
     invocations: job.invocations,
     samples,
-    growthMb: round((last?.rssMb ?? 0) - (first?.rssMb ?? 0), 1),
+    growthMb: round(trend(samples.map((sample) => [sample.after, sample.rssMb])) * job.invocations, 1),
+    rawGrowthMb: round((last?.rssMb ?? 0) - (first?.rssMb ?? 0), 1),
     heapGrowthMb: round((last?.heapMb ?? 0) - (first?.heapMb ?? 0), 1),
     stepsPerSec: Math.round((job.invocations * STEPS_PER_INVOCATION) / seconds),
     peakRssMb: peakRssMb(),
   };
+}
+
+/** The least-squares slope of y over x. */
+function trend(points: Array<[number, number]>): number {
+  const n = points.length;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const covariance = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const variance = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return variance === 0 ? 0 : covariance / variance;
 }
 
 /** Loads only the side the job runs, so the job's RSS holds one framework. */

@@ -19,7 +19,11 @@ export interface WorkflowEngineOptions {
   leaseMs?: number;
   /** Commit every N steps (default 1: every step). Up to N − 1 finished steps re-run after a crash. */
   checkpointEvery?: number;
-  /** A full state snapshot every N steps (default 25); in between only each task's update is stored. */
+  /**
+   * At most N steps between full state snapshots (default 1000); in between only each task's update is
+   * stored. A snapshot is also taken once the updates since the last one outweigh it, so storage stays
+   * linear in the work done even when the state grows, and a resume replays at most that much.
+   */
   snapshotEvery?: number;
 }
 
@@ -55,7 +59,7 @@ export class WorkflowEngine {
     this.#options = {
       leaseMs: options.leaseMs ?? 30_000,
       checkpointEvery: options.checkpointEvery ?? 1,
-      snapshotEvery: options.snapshotEvery ?? 25,
+      snapshotEvery: options.snapshotEvery ?? 1000,
     };
   }
 

@@ -39,7 +39,10 @@ export type WorkflowEvent =
 export interface ExecutionOptions {
   /** Commit every N steps (1 = every step, the default); the steps since the last commit re-run after a crash. */
   checkpointEvery: number;
-  /** Store the whole state every N steps; between them only each task's update is stored. */
+  /**
+   * The most steps between two snapshots of the whole state; between them only each task's update is
+   * stored. A snapshot is also taken as soon as the updates stored since the last one outweigh it.
+   */
   snapshotEvery: number;
   signal: AbortSignal;
   emit: (event: WorkflowEvent) => void;
@@ -101,6 +104,7 @@ export async function execute(
       finished ||= last;
     }
   };
+  const snapshots = new SnapshotPolicy(options.snapshotEvery, head, state);
   // Writes kept from an earlier attempt exist only for the first step this execution runs: later steps
   // are this process's own, under its lease. A fresh run has none.
   let loadPending = start === undefined;
@@ -113,7 +117,7 @@ export async function execute(
       const step = head + 1;
       if (step > graph.recursionLimit) {
         throw new UserError(
-          'invalid_input',
+          'recursion_limit',
           `Workflow "${graph.name}" reached its step limit (${graph.recursionLimit}) without finishing; raise recursionLimit or check for a loop in its routing.`,
           { data: { runId, step, limit: graph.recursionLimit } },
         );
@@ -150,7 +154,7 @@ export async function execute(
         tasks,
         next: routed.next,
         barriers: routed.barriers,
-        ...(step % options.snapshotEvery === 0 || routed.next.length === 0 ? { snapshot: state } : {}),
+        ...(snapshots.due(step, writes, routed.next.length === 0, state) ? { snapshot: state } : {}),
         committedAt: new Date(),
       };
       unflushed.push({ record, writes: writes.filter((write) => !doneIds.has(write.taskId)) });
@@ -209,6 +213,38 @@ export async function execute(
     return { status: 'failed', state, error: failure };
   }
 }
+
+/**
+ * When to store the whole state. Every N steps alone is quadratic for a state that grows (a transcript,
+ * a trail): each snapshot copies everything so far. So a snapshot is also due once the updates stored since
+ * the last one weigh as much as it did: snapshots then cost at most as much as the updates, and storage
+ * grows linearly with the work done, while a resume replays at most a snapshot's worth of updates.
+ */
+class SnapshotPolicy {
+  readonly #every: number;
+  #lastStep: number;
+  #lastBytes: number;
+  #deltaBytes = 0;
+
+  /** From the state at `head` (after a resume: as if a snapshot were there; at most doubles a replay). */
+  constructor(every: number, head: number, state: Record<string, unknown>) {
+    this.#every = every;
+    this.#lastStep = head;
+    this.#lastBytes = jsonBytes(state);
+  }
+
+  /** Whether step `step`, which made `writes` and leads to `state`, stores a snapshot. */
+  due(step: number, writes: readonly TaskWrite[], last: boolean, state: Record<string, unknown>): boolean {
+    for (const write of writes) this.#deltaBytes += jsonBytes(write.update);
+    if (!last && step - this.#lastStep < this.#every && this.#deltaBytes < this.#lastBytes) return false;
+    this.#lastStep = step;
+    this.#deltaBytes = 0;
+    this.#lastBytes = jsonBytes(state);
+    return true;
+  }
+}
+
+const jsonBytes = (value: unknown): number => JSON.stringify(value)?.length ?? 0;
 
 async function startOf(store: WorkflowStore, graph: AnyGraph, runId: string): Promise<ExecutionStart> {
   const run = await store.getRun(runId);

@@ -188,6 +188,7 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
       const result = await engine.run('loop', {});
       expect(result.status).toBe('failed');
       expect(result.error?.message).toMatch(/reached its step limit \(5\)/);
+      expect(result.error?.code).toBe('recursion_limit');
     });
 
     it('retries a node with backoff, and fails a node that outlives its timeout', async () => {
@@ -254,6 +255,36 @@ export function runEngineSuite(suite: EngineSuiteStore): void {
       await engine.rollback(runId, 2);
       expect((await engine.getRun(runId)).head).toBe(2);
       expect((await engine.resume(runId)).state).toMatchObject({ count: 3, trail: ['a', 'b', 'c'] });
+    });
+
+    it('a growing state is snapshotted sparsely: storage linear in the updates, every step readable', async () => {
+      engine.register(
+        new Graph('grow', State, stateReducers)
+          .node('tick', (state) => ({ count: 1, trail: [`t${state.count}`] }))
+          .edge(START, 'tick')
+          .route('tick', (state) => (state.count < 400 ? 'tick' : END))
+          .compile({ recursionLimit: 500 }),
+      );
+      const { runId, state } = await engine.run('grow', {});
+      expect(state['count']).toBe(400);
+      const steps = await opened.store.loadSteps(runId, 0);
+      const bytes = (value: unknown): number => JSON.stringify(value).length;
+      const snapshots = steps.filter((step) => step.snapshot !== undefined);
+      const snapshotBytes = snapshots.reduce((sum, step) => sum + bytes(step.snapshot), 0);
+      const updateBytes = steps.reduce(
+        (sum, step) => sum + step.writes.reduce((n, w) => n + bytes(w.update), 0),
+        0,
+      );
+      // Every-N-steps snapshots of a growing trail would copy it over and over (quadratic). Here a snapshot
+      // comes once the updates since the last one outweigh it, so each is about twice the one before: they
+      // sum to about twice the last, i.e. twice the updates (linear).
+      expect(snapshots.length).toBeGreaterThan(3);
+      expect(snapshots.length).toBeLessThan(40);
+      expect(snapshotBytes).toBeLessThanOrEqual(2 * updateBytes + 200);
+      for (const at of [0, 1, 57, 199, 200, 333, 400])
+        expect((await engine.stateAt(runId, at))['trail']).toEqual(
+          Array.from({ length: at }, (_, i) => `t${i}`),
+        );
     });
 
     it('streams typed events in order', async () => {
