@@ -56,6 +56,17 @@ export const WORKFLOW_MIGRATIONS: readonly Migration[] = [
         create index workflow_approvals_status on workflow_approvals (status, created_at);`);
     },
   },
+  {
+    component: 'workflows',
+    version: 2,
+    description: "a committed step's writes inline in its row ([task id, node, update] tuples)",
+    // One row per step instead of one per task plus the step: a long run stores ~40% less, and a commit
+    // inserts one row. `workflow_writes` keeps the writes of steps not committed yet (and of steps
+    // committed before this migration, which stay readable there).
+    async up(tx) {
+      await tx.exec(`alter table workflow_steps add column writes jsonb`);
+    },
+  },
 ];
 
 // Columns aliased to the records' field names, so rows come back as records (timestamptz arrives as Date).
@@ -72,6 +83,8 @@ const WRITES_RECORDSET = `jsonb_to_recordset($2::jsonb) as x(step int, task_id t
 const BY_TASK = `order by task_id collate "C"`;
 
 type StepRow = Omit<StepRecord, 'snapshot'> & { snapshot: Record<string, unknown> | null };
+/** A committed write as stored in its step's row. */
+type InlineWrite = [taskId: string, node: string, update: Record<string, unknown>];
 
 function toStep<Row extends StepRow>(row: Row): Omit<Row, 'snapshot'> & StepRecord {
   const { snapshot, ...rest } = row;
@@ -208,12 +221,21 @@ export class SqlWorkflowStore implements WorkflowStore {
            lease_owner = case when $10::boolean then null else lease_owner end,
            lease_expires = case when $10::boolean then null else lease_expires end
          where id = $1 and head < $3::int and ($9::text is null or lease_owner = $9::text) returning id
+       ), d as (
+         -- writes saved earlier for this step (finished siblings of a failed task) move into the step row
+         delete from workflow_writes where run_id = (select id from r) and step = $3::int
+         returning task_id, node, update
        ), s as (
-         insert into workflow_steps (run_id, ${STEP_COLUMNS})
-         select id, $3::int, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz from r
-       ), w as (
-         insert into workflow_writes (run_id, step, task_id, node, update)
-         select r.id, x.step, x.task_id, x.node, x.update from r, ${WRITES_RECORDSET} on conflict do nothing
+         insert into workflow_steps (run_id, ${STEP_COLUMNS}, writes)
+         select id, $3::int, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz, (
+           select coalesce(jsonb_agg(jsonb_build_array(w.task_id, w.node, w.update) order by w.task_id collate "C"), '[]')
+           from (
+             select task_id, node, update from d
+             union all
+             select x.task_id, x.node, x.update from ${WRITES_RECORDSET}
+             where not exists (select 1 from d where d.task_id = x.task_id)
+           ) w
+         ) from r
        )
        select id from r`,
       [runId, writesJson(writes), record.step, ...stepParams(record), owner, finish],
@@ -234,16 +256,18 @@ export class SqlWorkflowStore implements WorkflowStore {
     from: number,
     to?: number,
   ): Promise<Array<StepRecord & { writes: TaskWrite[] }>> {
-    const rows = await this.#rows<StepRow & { writes: TaskWrite[] }>(
-      `select ${STEP}, coalesce((
-         select jsonb_agg(jsonb_build_object('step', w.step, 'taskId', w.task_id, 'node', w.node, 'update', w.update)
-           order by w.task_id collate "C")
+    const rows = await this.#rows<StepRow & { writes: InlineWrite[] }>(
+      `select ${STEP}, coalesce(s.writes, (
+         select jsonb_agg(jsonb_build_array(w.task_id, w.node, w.update) order by w.task_id collate "C")
          from workflow_writes w where w.run_id = s.run_id and w.step = s.step
        ), '[]'::jsonb) as writes
        from workflow_steps s where run_id = $1 and step >= $2 and ($3::int is null or step <= $3) order by step`,
       [runId, from, to ?? null],
     );
-    return rows.map(toStep);
+    return rows.map(({ writes, ...row }) => ({
+      ...toStep(row),
+      writes: writes.map(([taskId, node, update]) => ({ step: row.step, taskId, node, update })),
+    }));
   }
 
   async latestSnapshot(runId: string, step: number): Promise<StepRecord | undefined> {
