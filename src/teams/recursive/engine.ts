@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 
 import { HydraError, NotFoundError } from '../../errors/index.js';
 import type { AgentHandle, Kernel } from '../../kernel/index.js';
@@ -206,6 +207,8 @@ class TreeRun {
     );
     this.#meter = new BudgetMeter(tree.limits, spent);
     this.#signal = signal ? AbortSignal.any([signal, this.#controller.signal]) : this.#controller.signal;
+    // Every model call in flight listens to this one signal; a wide tree has many at once.
+    setMaxListeners(0, this.#signal);
   }
 
   nodes(): TaskNodeRecord[] {
@@ -377,7 +380,7 @@ class TreeRun {
 
   async #plan(node: TaskNodeRecord, sink: UsageSink): Promise<void> {
     const limits = this.#tree.limits;
-    const { value: plan } = await this.#withProvider(node, 'plan', sink, (provider) =>
+    const { value: plan, rejections } = await this.#withProvider(node, 'plan', sink, (provider) =>
       askJson(provider, {
         system: plannerSystem(limits.maxSubtasks),
         user: describeTask(node.goal, this.#ancestors(node), []),
@@ -418,6 +421,7 @@ class TreeRun {
       treeId: this.#tree.id,
       node: structuredClone(node),
       children: structuredClone(records),
+      rejections,
     });
   }
 

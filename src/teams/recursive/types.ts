@@ -138,7 +138,14 @@ export type TaskTreeEvent =
   | { type: 'tree-started'; treeId: string; goal: string; resumed: boolean }
   | { type: 'node-started'; treeId: string; node: TaskNodeRecord }
   | { type: 'node-atomized'; treeId: string; node: TaskNodeRecord; forced: boolean }
-  | { type: 'node-planned'; treeId: string; node: TaskNodeRecord; children: TaskNodeRecord[] }
+  | {
+      type: 'node-planned';
+      treeId: string;
+      node: TaskNodeRecord;
+      children: TaskNodeRecord[];
+      /** Why earlier answers of the planner were sent back (an invalid DAG, too many subtasks), in order. */
+      rejections: string[];
+    }
   | { type: 'node-retry'; treeId: string; node: TaskNodeRecord; error: TaskNodeError }
   | { type: 'node-finished'; treeId: string; node: TaskNodeRecord }
   | { type: 'node-failed'; treeId: string; node: TaskNodeRecord }

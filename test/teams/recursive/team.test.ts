@@ -1,0 +1,451 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { UserError } from '../../../src/errors/index.js';
+import { llmExecutor, type TaskExecutor, type TaskTreeEvent } from '../../../src/teams/recursive/index.js';
+import { TEST_STORES } from '../../memory/stores.js';
+import { SqlTaskTreeStore } from '../../../src/teams/recursive/index.js';
+import { ATOMIC_BY_DEFAULT, harness, json, role, type Harness } from './support.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const composite = (goal: string) => ({
+  match: { system: role.atomizer, lastUser: `^Goal: ${goal}` },
+  reply: json({ atomic: false, reason: 'several parts' }),
+});
+
+const plan = (
+  goal: string,
+  subtasks: Array<{ id: string; goal: string; dependsOn?: string[] }>,
+  times?: number,
+) => ({
+  match: { system: role.planner, lastUser: `^Goal: ${goal}` },
+  reply: json({ subtasks }),
+  ...(times === undefined ? {} : { times }),
+});
+
+const byId = (result: { nodes: Array<{ id: string }> }) =>
+  Object.fromEntries(result.nodes.map((node) => [node.id, node])) as Record<
+    string,
+    (typeof result.nodes)[number]
+  >;
+
+describe('recursive team: atomize, plan, execute, aggregate', () => {
+  it('splits a composite goal into a DAG, runs the subtasks with their dependencies’ results, aggregates, and persists every node', async () => {
+    const [embedded] = TEST_STORES;
+    if (!embedded) throw new Error('no test store');
+    const opened = await embedded.open();
+    try {
+      h = await harness(
+        {
+          rules: [
+            composite('Write a report on hydras'),
+            ATOMIC_BY_DEFAULT,
+            plan('Write a report on hydras', [
+              { id: 'research', goal: 'Research hydra biology' },
+              { id: 'myths', goal: 'Collect hydra myths' },
+              { id: 'draft', goal: 'Draft the report', dependsOn: ['research', 'myths'] },
+            ]),
+            {
+              match: { system: role.executor, lastUser: '^Goal: Research' },
+              reply: { text: 'they regenerate' },
+            },
+            {
+              match: { system: role.executor, lastUser: '^Goal: Collect' },
+              reply: { text: 'Lernaean hydra' },
+            },
+            {
+              // The draft sees both results it depends on.
+              match: {
+                system: role.executor,
+                lastUser:
+                  '^Goal: Draft[\\s\\S]*research .* done: they regenerate[\\s\\S]*myths .* done: Lernaean',
+              },
+              reply: { text: 'draft: regenerating Lernaean hydras' },
+            },
+            {
+              match: {
+                system: role.aggregator,
+                lastUser: '^Goal: Write a report[\\s\\S]*draft .* done: draft:',
+              },
+              reply: { text: 'REPORT: regenerating Lernaean hydras' },
+            },
+          ],
+        },
+        { store: await SqlTaskTreeStore.open(opened.store) },
+      );
+      const result = await h.team.run('Write a report on hydras');
+      expect(result).toMatchObject({
+        status: 'done',
+        result: 'REPORT: regenerating Lernaean hydras',
+        error: null,
+      });
+      const nodes = byId(result);
+      expect(nodes['root']).toMatchObject({ kind: 'composite', status: 'done', role: 'planner+aggregator' });
+      expect(nodes['root/draft']).toMatchObject({
+        kind: 'atomic',
+        status: 'done',
+        role: 'llm',
+        parentId: 'root',
+        depth: 1,
+        dependsOn: ['root/research', 'root/myths'],
+        result: 'draft: regenerating Lernaean hydras',
+        attempts: 1,
+      });
+      expect(result.usage.totalTokens).toBeGreaterThan(0);
+      expect(result.nodes.every((node) => node.tokens.totalTokens > 0 && node.finishedAt !== null)).toBe(
+        true,
+      );
+      // One atomizer call per node, one plan, one execution per leaf, one aggregation.
+      expect(h.callsOf('atomize').sort()).toEqual(['root', 'root/draft', 'root/myths', 'root/research']);
+      expect(h.callsOf('plan')).toEqual(['root']);
+      expect(h.callsOf('execute')).toHaveLength(3);
+      expect(h.callsOf('aggregate')).toEqual(['root']);
+      // What the store holds is what the run returned.
+      const stored = await h.store.getTree(result.treeId);
+      expect(stored?.tree).toMatchObject({ status: 'done', result: 'REPORT: regenerating Lernaean hydras' });
+      expect(stored?.nodes.map((node) => [node.id, node.status, node.result]).sort()).toEqual(
+        result.nodes.map((node) => [node.id, node.status, node.result]).sort(),
+      );
+    } finally {
+      await h?.close();
+      h = undefined;
+      await opened.dispose();
+    }
+  });
+
+  it('streams events in order: tree-started, node lifecycle, tree-finished last', async () => {
+    h = await harness({
+      rules: [composite('Plan a trip'), ATOMIC_BY_DEFAULT, plan('Plan a trip', [{ id: 'a', goal: 'Book' }])],
+    });
+    const mine: TaskTreeEvent[] = [];
+    const result = await h.team.run('Plan a trip', { onEvent: (event) => mine.push(event) });
+    const seen = mine.map((event) => `${event.type}${'node' in event ? ` ${event.node.id}` : ''}`);
+    expect(seen).toEqual([
+      'tree-started',
+      'node-started root',
+      'node-atomized root',
+      'node-planned root',
+      'node-started root/a',
+      'node-atomized root/a',
+      'node-finished root/a',
+      'node-finished root',
+      'tree-finished',
+    ]);
+    expect(h.events).toEqual(mine); // team.on listeners get the same events
+    expect(mine.at(-1)).toMatchObject({ type: 'tree-finished', tree: { id: result.treeId, status: 'done' } });
+  });
+
+  it('runs a goal the atomizer calls atomic with one execution and no plan', async () => {
+    h = await harness({
+      rules: [ATOMIC_BY_DEFAULT, { match: { system: role.executor }, reply: { text: '42' } }],
+    });
+    const result = await h.team.run('What is six times seven?');
+    expect(result).toMatchObject({ status: 'done', result: '42' });
+    expect(result.nodes).toHaveLength(1);
+    expect(h.callsOf('plan')).toEqual([]);
+  });
+});
+
+describe('recursive team: plan validation', () => {
+  it('sends a plan with a cycle back to the planner and accepts the corrected one', async () => {
+    h = await harness({
+      rules: [
+        composite('Ship it'),
+        ATOMIC_BY_DEFAULT,
+        plan(
+          'Ship it',
+          [
+            { id: 'a', goal: 'Build', dependsOn: ['b'] },
+            { id: 'b', goal: 'Test', dependsOn: ['a'] },
+          ],
+          1,
+        ),
+        {
+          match: {
+            system: role.planner,
+            lastUser: 'rejected: the dependencies form a cycle \\(a -> b -> a\\)',
+          },
+          reply: json({
+            subtasks: [
+              { id: 'a', goal: 'Build' },
+              { id: 'b', goal: 'Test', dependsOn: ['a'] },
+            ],
+          }),
+        },
+      ],
+    });
+    const result = await h.team.run('Ship it');
+    expect(result.status).toBe('done');
+    expect(byId(result)['root/b']?.dependsOn).toEqual(['root/a']);
+    expect(h.callsOf('plan')).toEqual(['root', 'root']);
+    const planned = h.events.find((event) => event.type === 'node-planned');
+    expect(planned?.type === 'node-planned' && planned.rejections).toEqual([
+      'the dependencies form a cycle (a -> b -> a); the plan must be acyclic.',
+    ]);
+  });
+
+  it('sends a plan with an unknown dependency back to the planner and accepts the corrected one', async () => {
+    h = await harness({
+      rules: [
+        composite('Ship it'),
+        ATOMIC_BY_DEFAULT,
+        plan('Ship it', [{ id: 'a', goal: 'Build', dependsOn: ['design'] }], 1),
+        {
+          match: {
+            system: role.planner,
+            lastUser: 'rejected: subtask "a" depends on "design", which is not',
+          },
+          reply: json({ subtasks: [{ id: 'a', goal: 'Build' }] }),
+        },
+      ],
+    });
+    const result = await h.team.run('Ship it');
+    expect(result.status).toBe('done');
+    expect(byId(result)['root/a']?.dependsOn).toEqual([]);
+    expect(h.callsOf('plan')).toHaveLength(2);
+  });
+
+  it('refuses a planner that keeps answering invalid plans after answerAttempts, failing the node with the reasons', async () => {
+    h = await harness(
+      {
+        rules: [
+          composite('Ship it'),
+          {
+            match: { system: role.planner },
+            reply: json({ subtasks: [{ id: 'a', goal: 'Build', dependsOn: ['a'] }] }),
+          },
+        ],
+      },
+      { team: { limits: { answerAttempts: 3, maxAttempts: 1 } } },
+    );
+    const result = await h.team.run('Ship it');
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ reason: 'error', code: 'invalid_input' });
+    expect(result.error?.message).toMatch(/no acceptable answer in 3 attempts.*depends on itself/);
+    expect(h.callsOf('plan')).toEqual(['root', 'root', 'root']);
+    expect(result.nodes).toHaveLength(1); // nothing of the refused plans was created
+  });
+});
+
+describe('recursive team: limits', () => {
+  it('forces nodes at maxDepth to be atomic without asking the atomizer', async () => {
+    h = await harness(
+      {
+        rules: [
+          { match: { system: role.atomizer }, reply: json({ atomic: false }) }, // always "split it"
+          {
+            match: { system: role.planner },
+            reply: json({
+              subtasks: [
+                { id: 'x', goal: 'part x' },
+                { id: 'y', goal: 'part y' },
+              ],
+            }),
+          },
+        ],
+      },
+      { team: { limits: { maxDepth: 2 } } },
+    );
+    const result = await h.team.run('Everything');
+    expect(result.status).toBe('done');
+    expect(Math.max(...result.nodes.map((node) => node.depth))).toBe(2);
+    expect(result.nodes).toHaveLength(1 + 2 + 4);
+    const leaves = result.nodes.filter((node) => node.depth === 2);
+    expect(leaves.every((node) => node.kind === 'atomic' && node.status === 'done')).toBe(true);
+    expect(h.callsOf('atomize').sort()).toEqual(['root', 'root/x', 'root/y']);
+    const forced = h.events.filter((event) => event.type === 'node-atomized' && event.forced);
+    expect(forced).toHaveLength(4);
+  });
+
+  it('sends a plan with more than maxSubtasks back, and runs the one that fits', async () => {
+    h = await harness(
+      {
+        rules: [
+          composite('Big job'),
+          ATOMIC_BY_DEFAULT,
+          plan(
+            'Big job',
+            ['a', 'b', 'c'].map((id) => ({ id, goal: `step ${id}` })),
+          ),
+          {
+            match: {
+              system: role.planner,
+              lastUser: 'rejected: the plan has 3 subtasks; at most 2 are allowed',
+            },
+            reply: json({
+              subtasks: [
+                { id: 'ab', goal: 'steps a and b' },
+                { id: 'c', goal: 'step c' },
+              ],
+            }),
+          },
+        ],
+      },
+      { team: { limits: { maxSubtasks: 2 } } },
+    );
+    const result = await h.team.run('Big job');
+    expect(result.status).toBe('done');
+    expect(result.nodes.filter((node) => node.parentId === 'root').map((node) => node.id)).toEqual([
+      'root/ab',
+      'root/c',
+    ]);
+  });
+
+  it('stops starting model calls once the token budget is spent: later nodes skipped, the tree fails with reason budget', async () => {
+    h = await harness(
+      {
+        rules: [
+          composite('Long job'),
+          ATOMIC_BY_DEFAULT,
+          plan('Long job', [
+            { id: 'a', goal: 'first' },
+            { id: 'b', goal: 'second', dependsOn: ['a'] },
+            { id: 'c', goal: 'third', dependsOn: ['b'] },
+          ]),
+          // An expensive execution: 1 000 completion tokens reported.
+          { match: { system: role.executor }, reply: { text: 'done', completionTokens: 1000 } },
+        ],
+      },
+      { team: { limits: { maxTokens: 1000 } } },
+    );
+    const result = await h.team.run('Long job');
+    const nodes = byId(result);
+    expect(nodes['root/a']).toMatchObject({ status: 'done' });
+    expect(nodes['root/b']).toMatchObject({ status: 'skipped', error: { reason: 'budget' }, attempts: 0 });
+    expect(nodes['root/c']).toMatchObject({ status: 'skipped', error: { reason: 'budget' } });
+    expect(nodes['root']).toMatchObject({ status: 'failed', error: { reason: 'budget' } });
+    expect(result).toMatchObject({ status: 'failed', error: { reason: 'budget' } });
+    // atomize root, plan root, atomize a, execute a; then nothing more was sent.
+    expect(h.sim.stats().requests.byEndpoint.chatCompletions).toBe(4);
+    expect(h.calls).toHaveLength(4);
+  });
+});
+
+describe('recursive team: parallelism', () => {
+  it('runs independent subtasks concurrently through the kernel and a dependent one after them', async () => {
+    h = await harness(
+      {
+        latency: { firstByteMs: 150 },
+        rules: [
+          composite('Survey'),
+          ATOMIC_BY_DEFAULT,
+          plan('Survey', [
+            { id: 'a', goal: 'north' },
+            { id: 'b', goal: 'south' },
+            { id: 'c', goal: 'east' },
+            { id: 'sum', goal: 'summary', dependsOn: ['a', 'b', 'c'] },
+          ]),
+        ],
+      },
+      { slots: 4 },
+    );
+    const result = await h.team.run('Survey');
+    expect(result.status).toBe('done');
+    expect(h.maxRunning()).toBeGreaterThanOrEqual(3); // kernel: three llm syscalls in flight at once
+    expect(h.sim.stats().maxConcurrent).toBeGreaterThanOrEqual(3); // and the model saw them at once
+    const nodes = byId(result);
+    const independent = ['root/a', 'root/b', 'root/c'].map((id) => nodes[id]);
+    const lastStart = Math.max(...independent.map((node) => node?.startedAt?.getTime() ?? Infinity));
+    const firstEnd = Math.min(...independent.map((node) => node?.finishedAt?.getTime() ?? 0));
+    expect(lastStart).toBeLessThan(firstEnd); // all three were running together
+    const after = Math.max(...independent.map((node) => node?.finishedAt?.getTime() ?? Infinity));
+    expect(nodes['root/sum']?.startedAt?.getTime()).toBeGreaterThanOrEqual(after);
+  });
+});
+
+describe('recursive team: failures', () => {
+  const flakyOnce = (): { executor: TaskExecutor; tries: Map<string, number> } => {
+    const tries = new Map<string, number>();
+    const llm = llmExecutor();
+    return {
+      tries,
+      executor: async (task, context) => {
+        const n = (tries.get(task.goal) ?? 0) + 1;
+        tries.set(task.goal, n);
+        if (task.goal === 'flaky' && n === 1) throw new UserError('invalid_input', 'flaky the first time');
+        if (task.goal === 'broken') throw new UserError('invalid_input', 'boom: the source is offline');
+        return llm(task, context);
+      },
+    };
+  };
+
+  it('retries a failing leaf and records the attempts', async () => {
+    const { executor, tries } = flakyOnce();
+    h = await harness(
+      { rules: [ATOMIC_BY_DEFAULT, { match: { system: role.executor }, reply: { text: 'fine now' } }] },
+      { team: { executor } },
+    );
+    const result = await h.team.run('flaky');
+    expect(result).toMatchObject({ status: 'done', result: 'fine now' });
+    expect(result.nodes[0]).toMatchObject({ attempts: 2, error: null });
+    expect(tries.get('flaky')).toBe(2);
+    expect(h.events.filter((event) => event.type === 'node-retry')).toHaveLength(1);
+  });
+
+  it('reports a leaf that fails every attempt to the aggregator, which works around it', async () => {
+    const { executor, tries } = flakyOnce();
+    h = await harness(
+      {
+        rules: [
+          composite('Report'),
+          ATOMIC_BY_DEFAULT,
+          plan('Report', [
+            { id: 'ok', goal: 'fine part' },
+            { id: 'bad', goal: 'broken' },
+          ]),
+          { match: { system: role.executor }, reply: { text: 'fine result' } },
+          {
+            match: {
+              system: role.aggregator,
+              lastUser:
+                'subtask ok .* done: fine result[\\s\\S]*subtask bad \\(broken\\) failed: boom: the source is offline',
+            },
+            reply: { text: 'partial report: fine result (the broken part is missing: source offline)' },
+          },
+        ],
+      },
+      { team: { executor, limits: { maxAttempts: 3 } } },
+    );
+    const result = await h.team.run('Report');
+    expect(tries.get('broken')).toBe(3);
+    expect(byId(result)['root/bad']).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: { reason: 'error', message: 'boom: the source is offline', code: 'invalid_input' },
+    });
+    expect(result).toMatchObject({
+      status: 'done',
+      result: 'partial report: fine result (the broken part is missing: source offline)',
+    });
+  });
+
+  it('counts a model failing every call (injected 500s, escalated by the kernel) as a failed attempt, retried then reported', async () => {
+    h = await harness(
+      {
+        rules: [
+          composite('Report'),
+          ATOMIC_BY_DEFAULT,
+          plan('Report', [{ id: 'down', goal: 'needs the model' }]),
+          { match: { system: role.executor }, reply: { fault: '500' } },
+          {
+            match: { system: role.aggregator, lastUser: 'subtask down \\(needs the model\\) failed: ' },
+            reply: { text: 'nothing could be done' },
+          },
+        ],
+      },
+      { kernel: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } } },
+    );
+    const result = await h.team.run('Report');
+    expect(byId(result)['root/down']).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'escalated' },
+    });
+    expect(h.sim.stats().faults['500']).toBe(4); // 2 node attempts × 2 kernel attempts
+    expect(result).toMatchObject({ status: 'done', result: 'nothing could be done' });
+  });
+});
