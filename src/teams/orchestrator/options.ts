@@ -6,7 +6,7 @@ import type { NovelPattern, ReorganisationThresholds, SpecialistTemplate } from 
 
 export interface MetaOrchestratorOptions {
   runtime: AgentRuntime;
-  /** The model that classifies goals (and designs nothing else). */
+  /** The model that classifies goals. */
   provider: ModelProvider;
   templates: SpecialistTemplate[];
   /** When given, every specialist runs on a persistent memory agent created with its template's blocks. */
