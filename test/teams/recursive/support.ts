@@ -48,10 +48,13 @@ export async function harness(
     store?: TaskTreeStore;
     kernel?: Omit<KernelOptions, 'backends'>;
     slots?: number;
+    /** A simulated model already running (shared with another process); left running on close. */
+    server?: SimModelServer;
   } = {},
 ): Promise<Harness> {
-  const server = new SimModelServer(sim);
-  const { url } = await server.start(0);
+  const shared = options.server;
+  const server = shared ?? new SimModelServer(sim);
+  const url = shared ? shared.baseUrl : (await server.start(0)).url;
   const provider = await createModelProvider(`openai-compatible:${url}#sim-model`, {
     settings: { maxRetries: 0 },
   });
@@ -87,7 +90,7 @@ export async function harness(
         .map((agentId) => agentId.slice(agentId.indexOf('/') + 1, agentId.lastIndexOf('#'))),
     async close() {
       await kernel.close();
-      await server.stop();
+      if (!shared) await server.stop();
     },
   };
 }
