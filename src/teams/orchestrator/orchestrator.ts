@@ -113,12 +113,13 @@ export class MetaOrchestrator {
 
   /**
    * Runs every queued task, here in order and in each sub-orchestrator at the same time; tasks queued while
-   * draining are run too. A failed task is reported and the others go on.
+   * draining are run too. A failed task is reported and the others go on. After `signal` aborts, the tasks
+   * not started stay queued.
    */
   async drain(options: { signal?: AbortSignal } = {}): Promise<DrainResult> {
     const result: DrainResult = { completed: [], failed: [] };
-    while (this.#pending() > 0) {
-      options.signal?.throwIfAborted();
+    // An abort stops between tasks: what ran is returned, what did not stays queued.
+    while (this.#pending() > 0 && !options.signal?.aborted) {
       const parts = await Promise.all([
         this.#drainOwn(options.signal),
         ...[...this.#subs.values()].map((sub) => sub.drain(options)),
@@ -137,12 +138,12 @@ export class MetaOrchestrator {
 
   async #drainOwn(signal: AbortSignal | undefined): Promise<DrainResult> {
     const result: DrainResult = { completed: [], failed: [] };
-    for (let task = this.#queue.shift(); task; task = this.#queue.shift()) {
+    while (this.#queue.length > 0 && !signal?.aborted) {
+      const task = this.#queue.shift() as QueuedTask;
       try {
         result.completed.push(await this.#execute(task, signal));
       } catch (error) {
         result.failed.push({ task, orchestrator: this.name, error });
-        if (signal?.aborted) break;
       }
     }
     return result;
@@ -201,7 +202,7 @@ export class MetaOrchestrator {
     // A sub-orchestrator's queue holds only its own domain, so it has nothing to hand on.
     if (domain === undefined) return;
     const queueLength = this.#queue.length;
-    const sub = new MetaOrchestrator({} as MetaOrchestratorOptions, {
+    const sub = new MetaOrchestrator(this.#org.options, {
       organisation: this.#org,
       name: `${this.name}/${domain}`,
       domain,

@@ -34,6 +34,8 @@ interface PatternRecord extends NovelPattern {
  * new type) live here; the queue rule lives with each orchestrator's own queue.
  */
 export class Organisation {
+  /** What the root orchestrator was made with; sub-orchestrators are made with the same. */
+  readonly options: MetaOrchestratorOptions;
   readonly runtime: AgentRuntime;
   readonly provider: ModelProvider;
   readonly memory: MemoryService | undefined;
@@ -55,6 +57,7 @@ export class Organisation {
   readonly #patterns = new Map<string, PatternRecord>();
 
   constructor(options: MetaOrchestratorOptions) {
+    this.options = options;
     this.runtime = options.runtime;
     this.provider = options.provider;
     this.memory = options.memory;

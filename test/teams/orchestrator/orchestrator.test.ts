@@ -181,6 +181,31 @@ describe('the meta-orchestrator', () => {
     });
   });
 
+  it('drains the queue in order, reporting a failed task and running the others', async () => {
+    const templates = [...TEMPLATES.slice(0, 2), { ...TEMPLATES[2]!, tools: ['no_such_tool'] }];
+    const { orchestrator } = await h.orchestrator([], { templates });
+    await orchestrator.enqueue('refund order 5', { domains: ['billing'] });
+    await orchestrator.enqueue('review the contract', { domains: ['legal'] });
+    await orchestrator.enqueue('track parcel 6', { domains: ['shipping'] });
+    const { completed, failed } = await orchestrator.drain();
+    expect(completed.map((result) => result.answer)).toEqual([
+      'billing did: refund order 5',
+      'shipping did: track parcel 6',
+    ]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.error).toBeInstanceOf(UserError);
+    expect(String(failed[0]?.error)).toMatch(/unknown tool "no_such_tool"/);
+    expect(orchestrator.queued()).toEqual([]);
+  });
+
+  it('leaves queued tasks queued when the drain is aborted', async () => {
+    const { orchestrator } = await h.orchestrator([]);
+    await orchestrator.enqueue('refund order 5', { domains: ['billing'] });
+    const { completed, failed } = await orchestrator.drain({ signal: AbortSignal.abort() });
+    expect([completed, failed]).toEqual([[], []]);
+    expect(orchestrator.queued()).toHaveLength(1);
+  });
+
   it('rejects invalid templates and unknown task domains with a UserError', async () => {
     const { runtime } = await h.orchestrator([]);
     const { provider } = await h.model([]);
