@@ -18,6 +18,7 @@ export { defaultTemplate } from './organisation.js';
 export { patternSignature } from './signature.js';
 export {
   DEFAULT_THRESHOLDS,
+  RESERVED_DOMAINS,
   UNKNOWN_DOMAIN,
   specialistTemplateSchema,
   type NovelPattern,

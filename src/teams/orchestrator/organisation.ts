@@ -8,6 +8,7 @@ import { patternSignature } from './signature.js';
 import type { MetaOrchestratorOptions } from './options.js';
 import {
   parseTemplate,
+  RESERVED_DOMAINS,
   resolveThresholds,
   UNKNOWN_DOMAIN,
   type NovelPattern,
@@ -289,7 +290,7 @@ export function defaultTemplate(pattern: NovelPattern): SpecialistTemplate {
       .replace(/-+$/, '') || 'pattern';
   const examples = pattern.examples.slice(0, 3).map((example) => `- ${example}`);
   return {
-    domain: domain === UNKNOWN_DOMAIN ? 'pattern' : domain,
+    domain: RESERVED_DOMAINS.has(domain) ? 'pattern' : domain,
     description: `Tasks of the pattern "${pattern.signature}", for example: ${pattern.examples[0] ?? ''}`,
     persona: [
       `You are the specialist for tasks of the pattern "${pattern.signature}", a kind of task that came up ${pattern.recurrences} times with no specialist for it.`,

@@ -5,17 +5,20 @@ import { UserError } from '../../errors/index.js';
 /** The domain a task gets when it fits none of the known ones. */
 export const UNKNOWN_DOMAIN = 'unknown';
 
+/** Domains no template may take: `unknown`, and the generalist's, whose agent is `<prefix>-generalist`. */
+export const RESERVED_DOMAINS: ReadonlySet<string> = new Set([UNKNOWN_DOMAIN, 'generalist']);
+
 const DOMAIN_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 export const specialistTemplateSchema = z.strictObject({
-  /** Lower-case name of the domain: letters, digits, `_`, `-`; up to 32 characters; not `unknown`. */
+  /** Lower-case name of the domain: letters, digits, `_`, `-`; up to 32 characters; not `unknown` or `generalist`. */
   domain: z
     .string()
     .regex(
       DOMAIN_PATTERN,
       'must be 1-32 lower-case letters, digits, "_" or "-", starting with a letter or digit',
     )
-    .refine((domain) => domain !== UNKNOWN_DOMAIN, `"${UNKNOWN_DOMAIN}" is reserved`),
+    .refine((domain) => !RESERVED_DOMAINS.has(domain), 'is reserved ("unknown" and "generalist" are)'),
   /** What tasks of the domain look like; the classifier reads it. */
   description: z.string().min(1),
   /** The specialist's persona and instructions (its system prompt, or its memory agent's instructions). */

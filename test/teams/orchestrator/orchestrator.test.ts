@@ -213,6 +213,7 @@ describe('the meta-orchestrator', () => {
       new MetaOrchestrator({ runtime, provider, templates: [{ domain, description: 'd', persona: 'p' }] });
     expect(() => make('Unknown Domain')).toThrow(UserError);
     expect(() => make('unknown')).toThrow(/reserved/);
+    expect(() => make('generalist')).toThrow(/reserved/);
     await expect(make('ok').run('x', { domains: ['nope'] })).rejects.toThrow(/Unknown domain\(s\) nope/);
   });
 });
