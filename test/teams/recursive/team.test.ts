@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { UserError } from '../../../src/errors/index.js';
-import { llmExecutor, type TaskExecutor, type TaskTreeEvent } from '../../../src/teams/recursive/index.js';
 import { TEST_STORES } from '../../memory/stores.js';
-import { SqlTaskTreeStore } from '../../../src/teams/recursive/index.js';
+import {
+  llmExecutor,
+  SqlTaskTreeStore,
+  type TaskExecutor,
+  type TaskNodeRecord,
+  type TaskTreeEvent,
+} from '../../../src/teams/recursive/index.js';
 import { ATOMIC_BY_DEFAULT, harness, json, role, type Harness } from './support.js';
 
 let h: Harness | undefined;
@@ -27,11 +32,8 @@ const plan = (
   ...(times === undefined ? {} : { times }),
 });
 
-const byId = (result: { nodes: Array<{ id: string }> }) =>
-  Object.fromEntries(result.nodes.map((node) => [node.id, node])) as Record<
-    string,
-    (typeof result.nodes)[number]
-  >;
+const byId = (result: { nodes: TaskNodeRecord[] }): Record<string, TaskNodeRecord | undefined> =>
+  Object.fromEntries(result.nodes.map((node) => [node.id, node]));
 
 describe('recursive team: atomize, plan, execute, aggregate', () => {
   it('splits a composite goal into a DAG, runs the subtasks with their dependencies’ results, aggregates, and persists every node', async () => {
