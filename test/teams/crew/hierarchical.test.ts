@@ -162,4 +162,26 @@ describe('a hierarchical crew', () => {
     expect(maxRunning).toBe(3);
     expect(sim.stats().maxConcurrent).toBe(3);
   });
+
+  it('stops at a failed task: the error is thrown and the tasks after it never start', async () => {
+    const { kernel } = await world.model([
+      { match: { lastUser: 'Delegate|rejected' }, reply: { text: 'no idea' } },
+    ]);
+    const events: CrewEvent[] = [];
+    const crew = reportCrew('failing', 1);
+    crew.tasks = [
+      { name: 'plan', description: 'Plan it.', expectedOutput: 'A plan' },
+      { name: 'report', agent: 'analyst', description: 'Report.', expectedOutput: 'A report' },
+    ];
+    await expect(
+      runCrew(crew, { kernel, runs: world.runs, onEvent: (event) => events.push(event) }),
+    ).rejects.toThrow(/The model gave no acceptable answer in 3 attempts: it is not valid JSON/);
+    expect(events.map((event) => event.type)).toEqual([
+      'crew-start',
+      'task-start',
+      'task-failed',
+      'crew-end',
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'crew-end', ok: false });
+  });
 });

@@ -113,4 +113,22 @@ describe('a sequential crew', () => {
     expect(llmAgents[3]).toMatch(/^fanout-lead:/);
     expect(result.output).toBe('merged');
   });
+
+  it('reuses the finished member runs when the same crew run id is run again', async () => {
+    const { kernel, sim } = await world.model([{ reply: { text: 'done once' } }]);
+    const crew = {
+      name: 'again',
+      agents: [{ name: 'solo', role: 'Solo', goal: 'Do it', backstory: 'Alone.' }],
+      tasks: [
+        { name: 'one', agent: 'solo', description: 'Do one.', expectedOutput: 'one' },
+        { name: 'two', agent: 'solo', description: 'Do two.', expectedOutput: 'two' },
+      ],
+    };
+    const first = await runCrew(crew, { kernel, runs: world.runs, crewRunId: 'again-1' });
+    const calls = sim.stats().requests.total;
+    const second = await runCrew(crew, { kernel, runs: world.runs, crewRunId: 'again-1' });
+    expect(sim.stats().requests.total).toBe(calls);
+    expect(second.tasks.map((task) => task.runIds)).toEqual(first.tasks.map((task) => task.runIds));
+    expect(first.tasks[0]?.runIds).toEqual(['again-1.one.0']);
+  });
 });
