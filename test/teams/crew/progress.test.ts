@@ -30,7 +30,7 @@ describe('the crew progress renderer', () => {
     });
     expect(progress.line('plan')).toBe('? plan  reviewing    planner        1.5s  feedback: too vague');
     progress.update({ type: 'task-run', task: 'plan', agent: 'planner', round: 1, runId: 'r.plan.1' });
-    expect(progress.line('plan')).toMatch(/^↻ plan  rework 1     planner/);
+    expect(progress.line('plan')).toMatch(/^↻ plan {2}rework 1 {5}planner/);
     progress.update({
       type: 'task-done',
       task: 'plan',
