@@ -1,3 +1,4 @@
+import type { TaskNodeRecord } from '../../../src/teams/recursive/index.js';
 import { Kernel, type KernelOptions } from '../../../src/kernel/index.js';
 import { createModelProvider } from '../../../src/models/index.js';
 import {
@@ -94,3 +95,23 @@ export async function harness(
     },
   };
 }
+
+/** The atomizer calls this goal composite. */
+export const composite = (goal: string): SimRule => ({
+  match: { system: role.atomizer, lastUser: `^Goal: ${goal}` },
+  reply: json({ atomic: false, reason: 'several parts' }),
+});
+
+/** The planner answers this plan for this goal (`times` times, or always). */
+export const plan = (
+  goal: string,
+  subtasks: Array<{ id: string; goal: string; dependsOn?: string[] }>,
+  times?: number,
+): SimRule => ({
+  match: { system: role.planner, lastUser: `^Goal: ${goal}` },
+  reply: json({ subtasks }),
+  ...(times === undefined ? {} : { times }),
+});
+
+export const byId = (result: { nodes: TaskNodeRecord[] }): Record<string, TaskNodeRecord | undefined> =>
+  Object.fromEntries(result.nodes.map((node) => [node.id, node]));
