@@ -149,6 +149,9 @@ export async function runCrew(input: CrewInput | Crew, options: RunCrewOptions):
       'invalid_input',
       `Crew "${crew.name}" shares a memory block, so running it needs a MemoryService (options.memory).`,
     );
+  const memoryToolNames = crew.memory ? ['crew_memory_read', 'crew_memory_append'] : [];
+  // Before anything is created: a missing tool is a mistake in the crew or its setup.
+  checkTools(crew, [...(options.tools ?? []).map((tool) => tool.name), ...memoryToolNames]);
   const memory = crew.memory && options.memory ? await CrewMemory.open(options.memory, crew) : undefined;
   // The crew's worker runs, so the shared memory tools know which member is calling.
   const memberOfRun = new Map<string, string>();
@@ -156,7 +159,6 @@ export async function runCrew(input: CrewInput | Crew, options: RunCrewOptions):
     ...(options.tools ?? []),
     ...(memory ? crewMemoryTools(memory, (id) => memberOfRun.get(id)) : []),
   ];
-  checkTools(crew, catalogue);
   // A runtime of its own: the crew memory tools are bound to this crew's block and runs.
   const runtime = new AgentRuntime({
     kernel: options.kernel,
@@ -164,7 +166,6 @@ export async function runCrew(input: CrewInput | Crew, options: RunCrewOptions):
     tools: catalogue,
     ...(options.pricing ? { pricing: options.pricing } : {}),
   });
-  const memoryToolNames = memory ? ['crew_memory_read', 'crew_memory_append'] : [];
   for (const agent of crew.agents)
     runtime.define({
       name: runtimeAgentName(crew.name, agent.name),
@@ -335,8 +336,8 @@ export async function runCrew(input: CrewInput | Crew, options: RunCrewOptions):
   }
 }
 
-function checkTools(crew: Crew, catalogue: readonly FunctionTool[]): void {
-  const known = new Set(catalogue.map((tool) => tool.name));
+function checkTools(crew: Crew, catalogue: readonly string[]): void {
+  const known = new Set(catalogue);
   for (const agent of crew.agents) {
     const missing = agent.tools.filter((name) => !known.has(name));
     if (missing.length > 0)
