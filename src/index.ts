@@ -11,4 +11,5 @@ export * from './kernel/index.js';
 export * from './store/index.js';
 export * from './memory/index.js';
 export * from './workflows/index.js';
+export * from './teams/index.js';
 export * from './server/mcp/index.js';

@@ -12,6 +12,7 @@ import { registerWorkflowCommand } from './commands/workflow.js';
 import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerSkillsCommand, registerToolsCommand } from './commands/tools.js';
 import { registerSimModelCommand } from './commands/sim-model.js';
+import { registerTasksCommand } from './commands/tasks.js';
 import { EXIT, reportFailure } from './output.js';
 import { HYDRA_VERSION } from './version.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerWorkflowCommand(program);
   registerApprovalsCommand(program);
+  registerTasksCommand(program);
   registerToolsCommand(program);
   registerSkillsCommand(program);
   registerDemoCommand(program);

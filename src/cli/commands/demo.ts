@@ -7,6 +7,7 @@ import { currentTimeTool } from '../../tools/index.js';
 import { runAgentSession } from '../agent-session.js';
 import { progress } from '../output.js';
 import { parseNonNegativeNumber } from '../parse.js';
+import { runTeamDemo } from './demo-team.js';
 
 const DEMO_GOAL = 'What time is it in UTC right now?';
 
@@ -48,8 +49,10 @@ export function registerDemoCommand(program: Command): void {
       15,
     )
     .option('--json', 'print one JSON result object instead of streaming text')
-    .action(async (flags: { tokenDelayMs: number; json?: boolean }) => {
+    .option('--team', 'a recursive team instead: planning, parallel subtasks and aggregation')
+    .action(async (flags: { tokenDelayMs: number; json?: boolean; team?: boolean }) => {
       const json = flags.json ?? false;
+      if (flags.team) return runTeamDemo({ tokenDelayMs: flags.tokenDelayMs, json });
       const server = new SimModelServer(demoScript(flags.tokenDelayMs));
       const { url } = await server.start(0);
       try {
@@ -82,7 +85,7 @@ export function registerDemoCommand(program: Command): void {
             `Simulated server counters: ${stats.requests.byEndpoint.chatCompletions} chat requests, ${stats.promptTokens} prompt tokens, ${stats.completionTokens} completion tokens.`,
           );
           progress(
-            '\nNext: configure a real model, e.g. HYDRA_MODEL=ollama:llama3.1, then: hydra run "<your goal>"',
+            '\nNext: hydra demo --team (a recursive team), or configure a real model, e.g. HYDRA_MODEL=ollama:llama3.1, then: hydra run "<your goal>"',
           );
         }
       } finally {

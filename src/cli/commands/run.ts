@@ -9,6 +9,7 @@ import {
 } from '../../config/index.js';
 import { HydraError, UserError } from '../../errors/index.js';
 import { withStreamingOutput } from '../agent-session.js';
+import { parseTeam, runTeamSession, TEAM_HELP } from '../team-session.js';
 import { loadCliConfig } from '../context.js';
 import { openToolbox, type Toolbox } from '../toolbox.js';
 import { progress } from '../output.js';
@@ -21,6 +22,8 @@ interface RunFlags {
   resume?: string;
   json?: boolean;
   stats?: boolean;
+  team?: string;
+  tree?: string;
 }
 
 export const CLI_AGENT = 'assistant';
@@ -41,15 +44,28 @@ export function registerRunCommand(program: Command): void {
     .option('--resume <runId>', 'continue an interrupted run from its last stored step')
     .option('--json', 'print one JSON result object instead of streaming text')
     .option('--stats', "print the kernel's counters (syscalls, retries, waits, CPU) at the end")
+    .option('--team <team>', `run a team instead of one agent: ${TEAM_HELP}`)
+    .option('--tree <treeId>', 'with --team recursive: continue this task tree (resumes an interrupted one)')
     .addHelpText(
       'after',
-      '\nExamples:\n  HYDRA_MODEL=ollama:llama3.1 hydra run "What time is it in Tokyo?"\n  hydra run --resume run-1234…',
+      '\nExamples:\n  HYDRA_MODEL=ollama:llama3.1 hydra run "What time is it in Tokyo?"\n  hydra run --resume run-1234…\n  hydra run --team recursive "Write a market report on e-bikes"\n  hydra run --team crew:research "What do our notes say about caching?"',
     )
     .action(async (goal: string | undefined, flags: RunFlags, command: Command) => {
       if (!goal && !flags.resume)
         throw new UserError(
           'invalid_input',
           'Say what the agent should do: hydra run "<goal>" (or --resume <runId>).',
+        );
+      if (flags.team) parseTeam(flags.team); // a typo fails before anything is opened
+      if (flags.team && !goal)
+        throw new UserError(
+          'invalid_input',
+          `Say what the team should do: hydra run --team ${flags.team} "<goal>".`,
+        );
+      if (flags.tree && flags.team !== 'recursive')
+        throw new UserError(
+          'invalid_input',
+          '--tree continues a recursive team: use it with --team recursive.',
         );
       const { config } = await loadCliConfig(command, { model: flags.model });
       const provider = await createConfiguredProvider(config);
@@ -60,6 +76,19 @@ export function registerRunCommand(program: Command): void {
       try {
         toolbox = await openToolbox(config, store, flags.json);
         const tools = toolbox.tools;
+        if (flags.team) {
+          await runTeamSession({
+            team: flags.team,
+            goal: goal ?? '',
+            kernel,
+            store,
+            tools,
+            pricing: configuredPricing(config),
+            json: flags.json ?? false,
+            ...(flags.tree ? { treeId: flags.tree } : {}),
+          });
+          return;
+        }
         const runtime = new AgentRuntime({
           kernel,
           runs: await RunStore.open(store),
