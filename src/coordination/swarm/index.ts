@@ -12,3 +12,27 @@ export {
   type Trace,
 } from './stigmergy.js';
 export { RedisStigmergy, type RedisStigmergyOptions } from './redis-stigmergy.js';
+export {
+  ISSUES_FOUND,
+  REVIEWING,
+  reviewSwarm,
+  type CompletedReview,
+  type ReviewOutcome,
+  type ReviewSwarmOptions,
+  type ReviewSwarmResult,
+} from './review-swarm.js';
+export {
+  mergeBeliefs,
+  reachConsensus,
+  type Belief,
+  type ConsensusOptions,
+  type ConsensusResult,
+} from './consensus.js';
+export {
+  optimizeSwarm,
+  type ParameterRange,
+  type Position,
+  type PsoOptions,
+  type PsoResult,
+  type SearchSpace,
+} from './pso.js';
