@@ -1,5 +1,5 @@
 import { UserError } from '../../errors/index.js';
-import { invalid, mapLimit, positiveInteger, seededRandom } from './random.js';
+import { invalid, mapLimit, positiveInteger, seededRandom } from './support.js';
 
 /** An agent's belief about a claim: a value (e.g. the probability it is true) and how sure the agent is. */
 export interface Belief {

@@ -1,5 +1,5 @@
 import { AbortedError } from '../../errors/index.js';
-import { invalid, mapLimit, positiveInteger, seededRandom } from './random.js';
+import { invalid, mapLimit, positiveInteger, seededRandom } from './support.js';
 
 /** One parameter's range; `integer` parameters are rounded before the objective sees them. */
 export interface ParameterRange {

@@ -1,5 +1,5 @@
 import { AbortedError } from '../../errors/index.js';
-import { invalid, positiveInteger, seededRandom, shuffled } from './random.js';
+import { invalid, positiveInteger, seededRandom, shuffled } from './support.js';
 import { checkTtl, type StigmergyEnvironment } from './stigmergy.js';
 
 /** Trace types the review swarm leaves on each file. */

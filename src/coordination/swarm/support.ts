@@ -1,9 +1,10 @@
+/** Small helpers shared by the swarm algorithms: seeded randomness, bounded parallelism, option checks. */
 import { UserError } from '../../errors/index.js';
-import { gaussian, mulberry32 } from '../../testing/sim-model/random.js';
+import { mulberry32 } from '../../testing/sim-model/random.js';
 
 // The simulator's seeded PRNG (mulberry32), reused so one seed means the same stream everywhere in Hydra.
 // Imported from its module rather than src/testing's index, which would load the whole model server.
-export { gaussian, mulberry32 as seededRandom };
+export { mulberry32 as seededRandom };
 
 /** A seeded Fisher-Yates shuffle (a new array). */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -170,7 +170,7 @@ if (!REDIS_URL) {
     const prefix = `hydra-test:review:${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const connections: Redis[] = [];
     afterAll(async () => {
-      await new RedisStigmergy(connections[0] ?? new Redis(REDIS_URL), { prefix }).clear();
+      if (connections[0]) await new RedisStigmergy(connections[0], { prefix }).clear();
       await Promise.all(connections.map((redis) => redis.quit()));
     });
 
