@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 
 import { RedisBus } from '../../src/coordination/bus/index.js';
@@ -58,6 +59,36 @@ describe.skipIf(!available)('RedisBus: Redis killed and restarted mid-test', () 
       expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
       expect((await publisher.replay('log')).map((message) => message.data.n)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
+      await publisher.close();
+      await subscriber.close();
+      await server.stop();
+    }
+  });
+
+  it('a durable subscription whose connection alone was cut refills what it missed from the stream', async () => {
+    const server = await OwnRedis.start();
+    const options = { channels: TEST_CHANNELS, redis: server.url, operationTimeoutMs: 3_000 };
+    const publisher = new RedisBus(options);
+    const subscriber = new RedisBus(options);
+    const admin = new Redis(server.url);
+    try {
+      const seen: { n: number; replayed: boolean }[] = [];
+      await subscriber.subscribe('log', (message) => {
+        seen.push({ n: message.data.n, replayed: message.replayed });
+      });
+      await publisher.publish('log', { n: 0 });
+      await waitFor(() => seen.length === 1, 'the first message');
+      // Cut only the subscriber's pub/sub connection, then publish while it is reconnecting.
+      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThan(0);
+      for (let n = 1; n <= 5; n++) await publisher.publish('log', { n });
+      await waitFor(() => seen.length >= 6, 'the messages published during the cut');
+      await publisher.publish('log', { n: 6 });
+      await waitFor(() => seen.length >= 7, 'a live message after the refill');
+      expect(seen.map((entry) => entry.n)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      // Messages published while the connection was down can only have come from the stream.
+      expect(seen.some((entry) => entry.replayed)).toBe(true);
+    } finally {
+      admin.disconnect();
       await publisher.close();
       await subscriber.close();
       await server.stop();
