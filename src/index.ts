@@ -12,4 +12,5 @@ export * from './store/index.js';
 export * from './memory/index.js';
 export * from './workflows/index.js';
 export * from './teams/index.js';
+export * from './coordination/index.js';
 export * from './server/mcp/index.js';

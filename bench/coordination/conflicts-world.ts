@@ -13,6 +13,7 @@ import {
   type ConflictMetrics,
   type ResolveOutcome,
 } from '../../src/coordination/conflicts/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 
 /** How agents decide to act. naive: act when the resource looks free; tom: check models first; always: always ask. */
 export type Policy = 'naive' | 'tom' | 'always';
@@ -40,17 +41,8 @@ export interface WorldResult {
   metrics: ConflictMetrics;
 }
 
-/** mulberry32 */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded: the same world for the same seed. */
+export const prng = seededRandom;
 
 const gaussian = (random: () => number): number =>
   Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

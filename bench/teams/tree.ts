@@ -5,6 +5,7 @@
  * every call's duration is known), and the schedule arithmetic: the critical path and the widest level.
  */
 import type { SimModelOptions, SimRule } from '../../src/testing/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 
 export type Phase = 'atomize' | 'plan' | 'execute' | 'aggregate';
 export const PHASES: readonly Phase[] = ['atomize', 'plan', 'execute', 'aggregate'];
@@ -51,17 +52,7 @@ export const LEAVES_PER_PHASE = 7;
 const TOPICS = ['survey', 'anatomy', 'habitats', 'myths', 'illustrations'];
 const VERBS = ['collect', 'check', 'outline', 'draft', 'cite', 'review', 'polish'];
 
-/** mulberry32: a small seeded PRNG, so the tree is the same for the same seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom; // mulberry32: the same tree for the same seed
 
 /** Each step depends on each earlier step of its phase with probability 0.3, on at most two of them. */
 export function buildTree(seed: number): TreeSpec {

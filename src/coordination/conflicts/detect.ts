@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { UserError } from '../../errors/index.js';
 import type {
-  Belief,
+  BeliefStatement,
   Conflict,
   GoalConflict,
   GoalDeclaration,
@@ -17,7 +17,7 @@ import type {
 export interface ConflictSnapshot {
   claims?: readonly ResourceClaim[];
   goals?: readonly GoalDeclaration[];
-  beliefs?: readonly Belief[];
+  beliefs?: readonly BeliefStatement[];
   priorities?: readonly PriorityClaim[];
 }
 
@@ -130,7 +130,7 @@ export class ConflictDetector {
   }
 
   /** Shared memory holds different values for one subject and key. */
-  information(beliefs: readonly Belief[]): InformationConflict[] {
+  information(beliefs: readonly BeliefStatement[]): InformationConflict[] {
     for (const belief of beliefs) {
       requireName(belief.agentId, 'agentId');
       requireName(belief.subject, 'subject');

@@ -6,7 +6,7 @@
  * @module
  */
 export type {
-  Belief,
+  BeliefStatement,
   BidInput,
   Conflict,
   ConflictType,

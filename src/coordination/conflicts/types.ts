@@ -24,7 +24,7 @@ export interface GoalDeclaration {
 }
 
 /** A belief an agent wrote to shared memory: `subject.key = value`. */
-export interface Belief {
+export interface BeliefStatement {
   agentId: string;
   subject: string;
   key: string;
@@ -67,7 +67,7 @@ export interface InformationConflict extends ConflictBase {
   type: 'information';
   subject: string;
   beliefKey: string;
-  beliefs: Belief[];
+  beliefs: BeliefStatement[];
 }
 
 export interface PriorityConflict extends ConflictBase {
