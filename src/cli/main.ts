@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 
 import { registerAgentsCommand } from './commands/agents.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerConflictsCommand } from './commands/conflicts.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerMcpCommand } from './commands/mcp.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerWorkflowCommand(program);
   registerApprovalsCommand(program);
   registerTasksCommand(program);
+  registerConflictsCommand(program);
   registerToolsCommand(program);
   registerSkillsCommand(program);
   registerDemoCommand(program);
