@@ -17,19 +17,17 @@
  * Runs on PGlite, and on PostgreSQL too when DATABASE_URL is set (in a throwaway schema).
  * HYDRA_CRASH_SEED=<n> replays fast-check's choices of a failed run.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import {
   InMemoryWorkflowStore,
   SqlWorkflowStore,
@@ -38,9 +36,16 @@ import {
   type TaskWrite,
 } from '../../src/workflows/index.js';
 import { CRASH_GRAPH, CRASH_INPUT, CRASH_STEPS, crashGraph } from './fixtures/crash-graph.js';
+import {
+  expectFinished,
+  knownHead,
+  readLog,
+  startWorker,
+  type LogEntry,
+  type Target,
+  type Worker,
+} from './fixtures/crash-harness.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const WORKER = join(root, 'test/workflows/fixtures/crash-worker.ts');
 const LOCK_FILE = 'hydra-store.lock';
 const scratch = mkdtempSync(join(tmpdir(), 'hydra-wf-crash-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -52,110 +57,6 @@ const LEASE_MS = 500;
  * that a worker slowed down by a busy machine still renews it in time (see the report on lease fencing).
  */
 const RACE_LEASE_MS = 2_000;
-
-// ---- the worker process -------------------------------------------------------------------------------
-
-interface Target {
-  name: string;
-  dataDir: string;
-  /** Worker arguments after <dataDir> <runId> <logFile>. */
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  pglite: boolean;
-  /** Opens the store in this process (PGlite: only while no worker has it open). */
-  open(): Promise<Store>;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Worker {
-  pid: number;
-  /** Resolves when the worker holds the run's lease (it opened the store and the run); never if it exits first. */
-  running: Promise<void>;
-  exit: Promise<Exit>;
-  kill(): void;
-}
-
-function startWorker(target: Target, runId: string, logFile: string, extra: string[] = []): Worker {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER, target.dataDir, runId, logFile, ...target.args, ...extra],
-    { cwd: root, env: target.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  let markRunning: () => void = () => undefined;
-  const running = new Promise<void>((resolveRunning) => (markRunning = resolveRunning));
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (stdout.startsWith('ready\nrunning\n')) markRunning();
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<Exit>((resolveExit, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolveExit({ code, signal, stdout, stderr }));
-  });
-  return { pid: child.pid as number, running, exit, kill: () => void child.kill('SIGKILL') };
-}
-
-function expectFinished(exit: Exit, who: string): void {
-  expect(exit.stderr, `${who}: stderr`).toBe('');
-  expect(exit.stdout, `${who}: stdout`).toMatch(/^ready\n(running\n)?done \{/);
-  // Killed after it printed done (while it closed the store) is finished all the same.
-  if (exit.signal !== 'SIGKILL') expect(exit.code, `${who}: exit code`).toBe(0);
-}
-
-// ---- the execution log --------------------------------------------------------------------------------
-
-type LogEntry = { pid: number; at: number } & (
-  | { kind: 'exec'; taskId: string; step: number }
-  | { kind: 'ready'; head: number; status: string }
-  | { kind: 'committing' | 'commit'; step: number }
-  | { kind: 'lease'; won: boolean }
-  | { kind: 'done' }
-);
-
-function readLog(logFile: string): LogEntry[] {
-  if (!existsSync(logFile)) return [];
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line): LogEntry => {
-      const fields = line.split(' ');
-      const at = Number(fields.pop()?.slice(1));
-      const [first = '', second = '', third = '', fourth = '', fifth = ''] = fields;
-      if (first !== '#')
-        return { kind: 'exec', taskId: first, step: Number(first.split(':')[0]), pid: Number(second), at };
-      const pid = Number(third);
-      switch (second) {
-        case 'ready':
-          return { kind: 'ready', pid, at, head: Number(fourth), status: fifth };
-        case 'committing':
-        case 'commit':
-          return { kind: second, pid, at, step: Number(fourth) };
-        case 'lease':
-          return { kind: 'lease', pid, at, won: fourth === 'won' };
-        case 'done':
-          return { kind: 'done', pid, at };
-        default:
-          throw new Error(`unexpected log line: ${line}`);
-      }
-    });
-}
-
-/** The highest step known committed by the log: a worker's head when it opened, or a commit it logged. */
-const knownHead = (entries: LogEntry[]): number =>
-  Math.max(
-    0,
-    ...entries.map((entry) =>
-      entry.kind === 'commit' ? entry.step : entry.kind === 'ready' ? entry.head : 0,
-    ),
-  );
 
 // ---- killing ------------------------------------------------------------------------------------------
 
