@@ -13,7 +13,7 @@
 import { Kernel } from '../../src/kernel/index.js';
 import { openStore } from '../../src/store/index.js';
 import { RecursiveTeam, SqlTaskTreeStore } from '../../src/teams/recursive/index.js';
-import { LIMITS, simProvider } from './harness.js';
+import { CRASH_LEASE_MS, LIMITS, simProvider } from './harness.js';
 import { loggingExecutor, nodeOfAgent } from './crash-log.js';
 import { buildTree } from './tree.js';
 
@@ -37,6 +37,7 @@ const team = new RecursiveTeam({
   store: await SqlTaskTreeStore.open(store),
   limits: LIMITS,
   executor: loggingExecutor(line),
+  leaseMs: CRASH_LEASE_MS,
 });
 line('ready');
 const result = await team.run(tree.goal, {

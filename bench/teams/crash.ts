@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,7 +19,7 @@ import { Kernel } from '../../src/kernel/index.js';
 import { openStore } from '../../src/store/index.js';
 import { RecursiveTeam, SqlTaskTreeStore, type TaskNodeRecord } from '../../src/teams/recursive/index.js';
 import { loggingExecutor, nodeOfAgent, parseLog } from './crash-log.js';
-import { LIMITS, progress, round, simProvider } from './harness.js';
+import { CRASH_LEASE_MS, LIMITS, progress, round, simProvider } from './harness.js';
 import type { TreeSpec } from './tree.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -108,6 +109,14 @@ export async function crashCase(
           `${runningAtKill.length} running; resuming in this process`,
       );
 
+      // The dead child's lease (CRASH_LEASE_MS) must expire before this process may take the tree over.
+      const lease = { owner: `bench-teams-resume:${process.pid}`, ttlMs: 30_000 };
+      const deadline = Date.now() + 10 * CRASH_LEASE_MS;
+      while (!(await tasks.acquireLease(treeId, lease.owner, lease.ttlMs))) {
+        if (Date.now() > deadline) throw new Error(`the killed child's lease on ${treeId} never expired`);
+        await sleep(50);
+      }
+
       const lines: string[] = [];
       const provider = await simProvider(url);
       const kernel = new Kernel({ backends: [{ provider, slots: options.slots }] });
@@ -119,6 +128,8 @@ export async function crashCase(
         store: tasks,
         limits: LIMITS,
         executor: loggingExecutor((line) => lines.push(line)),
+        owner: lease.owner,
+        leaseMs: lease.ttlMs,
       });
       const begin = performance.now();
       const result = await team.resume(treeId).finally(() => kernel.close());

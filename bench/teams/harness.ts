@@ -23,6 +23,8 @@ import {
 import { callCounts, PHASES, type Phase, type TreeSpec } from './tree.js';
 
 export const LIMITS = { maxDepth: 3, maxSubtasks: 8, maxAttempts: 2, answerAttempts: 3 } as const;
+/** The crash child's lease on its tree: short, so the bench takes the killed child's tree over soon. */
+export const CRASH_LEASE_MS = 1_000;
 
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 export const load1 = (): number => round(loadavg()[0] ?? 0, 2);

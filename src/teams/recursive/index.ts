@@ -34,7 +34,7 @@ export {
   type SubtaskOutcome,
   type TaskExecutor,
 } from './roles.js';
-export { InMemoryTaskTreeStore } from './memory-store.js';
+export { InMemoryTaskTreeStore, type InMemoryTaskTreeStoreOptions } from './memory-store.js';
 export { SqlTaskTreeStore, TASK_TREE_MIGRATIONS } from './sql-store.js';
 export { describeTreeEvent, renderTree, type RenderOptions } from './render.js';
 export { runRecursiveTeam, type RunRecursiveTeamOptions } from './run.js';
@@ -53,4 +53,5 @@ export type {
   TaskTreeStatus,
   TaskTreeStore,
   TaskTreeSummary,
+  TaskTreeWriteOptions,
 } from './types.js';

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { ConflictError, NotFoundError, UserError } from '../../errors/index.js';
 import type {
   NewTaskNode,
   TaskNodePatch,
@@ -8,6 +8,7 @@ import type {
   TaskTreeStatus,
   TaskTreeStore,
   TaskTreeSummary,
+  TaskTreeWriteOptions,
 } from './types.js';
 
 export const treeExists = (treeId: string, cause?: unknown): ConflictError =>
@@ -24,6 +25,18 @@ export const nodeExists = (treeId: string, nodeId: string, cause?: unknown): Con
     data: { treeId, nodeId },
     ...(cause === undefined ? {} : { cause }),
   });
+
+export const leaseLost = (treeId: string, owner: string): UserError =>
+  new UserError(
+    'lease_held',
+    `Cannot write task tree ${treeId}: ${owner} no longer holds its lease (another process took the tree over).`,
+    { data: { treeId, owner } },
+  );
+export const badTtl = (treeId: string, ttlMs: number): UserError =>
+  new UserError('invalid_input', `A lease needs a positive duration, not ${ttlMs} ms.`, {
+    data: { treeId, ttlMs },
+  });
+export const validTtl = (ttlMs: number): boolean => ttlMs > 0 && Number.isFinite(ttlMs);
 
 export function newNode(treeId: string, node: NewTaskNode): TaskNodeRecord {
   return {
@@ -49,16 +62,31 @@ export function progressOf(nodes: readonly TaskNodeRecord[]): TaskTreeSummary['p
   return { total: nodes.length, done: count('done'), failed: count('failed'), running: count('running') };
 }
 
+export interface InMemoryTaskTreeStoreOptions {
+  /** Milliseconds since the epoch; timestamps and lease expiry use it (default `Date.now`). */
+  now?: () => number;
+}
+
+interface TreeEntry {
+  tree: TaskTreeRecord;
+  nodes: Map<string, TaskNodeRecord>;
+  lease: { owner: string; expires: number } | null;
+}
+
 /** Trees in process memory, for tests and one-off runs; structuredClone keeps callers from sharing records. */
 export class InMemoryTaskTreeStore implements TaskTreeStore {
-  readonly #trees = new Map<string, { tree: TaskTreeRecord; nodes: Map<string, TaskNodeRecord> }>();
+  readonly #trees = new Map<string, TreeEntry>();
+  readonly #now: () => number;
 
-  createTree(
-    tree: { id: string; goal: string; limits: TaskTreeRecord['limits'] },
-    root: NewTaskNode,
-  ): Promise<void> {
+  constructor(options: InMemoryTaskTreeStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  createTree(tree: Parameters<TaskTreeStore['createTree']>[0], root: NewTaskNode): Promise<void> {
     if (this.#trees.has(tree.id)) return Promise.reject(treeExists(tree.id));
-    const now = new Date();
+    const { lease } = tree;
+    if (lease && !validTtl(lease.ttlMs)) return Promise.reject(badTtl(tree.id, lease.ttlMs));
+    const now = this.#now();
     this.#trees.set(tree.id, {
       tree: {
         id: tree.id,
@@ -67,11 +95,12 @@ export class InMemoryTaskTreeStore implements TaskTreeStore {
         result: null,
         error: null,
         limits: structuredClone(tree.limits),
-        createdAt: now,
-        updatedAt: now,
+        createdAt: new Date(now),
+        updatedAt: new Date(now),
         finishedAt: null,
       },
       nodes: new Map([[root.id, newNode(tree.id, root)]]),
+      lease: lease ? { owner: lease.owner, expires: now + lease.ttlMs } : null,
     });
     return Promise.resolve();
   }
@@ -90,12 +119,18 @@ export class InMemoryTaskTreeStore implements TaskTreeStore {
     return Promise.resolve(trees);
   }
 
-  updateNode(treeId: string, nodeId: string, patch: TaskNodePatch): Promise<void> {
+  updateNode(
+    treeId: string,
+    nodeId: string,
+    patch: TaskNodePatch,
+    options: TaskTreeWriteOptions = {},
+  ): Promise<void> {
     const entry = this.#trees.get(treeId);
     const node = entry?.nodes.get(nodeId);
     if (!entry || !node) return Promise.reject(nodeNotFound(treeId, nodeId));
+    if (!holds(entry, options)) return Promise.reject(leaseLost(treeId, options.owner ?? ''));
     Object.assign(node, structuredClone(patch));
-    entry.tree.updatedAt = new Date();
+    entry.tree.updatedAt = new Date(this.#now());
     return Promise.resolve();
   }
 
@@ -104,23 +139,52 @@ export class InMemoryTaskTreeStore implements TaskTreeStore {
     parentId: string,
     children: readonly NewTaskNode[],
     parentPatch: TaskNodePatch,
+    options: TaskTreeWriteOptions = {},
   ): Promise<void> {
     const entry = this.#trees.get(treeId);
     const parent = entry?.nodes.get(parentId);
     if (!entry || !parent) return Promise.reject(nodeNotFound(treeId, parentId));
+    if (!holds(entry, options)) return Promise.reject(leaseLost(treeId, options.owner ?? ''));
     const taken = children.find((child) => entry.nodes.has(child.id));
     if (taken) return Promise.reject(nodeExists(treeId, taken.id));
     for (const child of children) entry.nodes.set(child.id, newNode(treeId, structuredClone(child)));
     Object.assign(parent, structuredClone(parentPatch));
-    entry.tree.updatedAt = new Date();
+    entry.tree.updatedAt = new Date(this.#now());
     return Promise.resolve();
   }
 
-  finishTree(treeId: string, outcome: Parameters<TaskTreeStore['finishTree']>[1]): Promise<void> {
+  finishTree(
+    treeId: string,
+    outcome: Parameters<TaskTreeStore['finishTree']>[1],
+    options: TaskTreeWriteOptions = {},
+  ): Promise<void> {
     const entry = this.#trees.get(treeId);
     if (!entry) return Promise.reject(treeNotFound(treeId));
-    const now = new Date();
+    if (!holds(entry, options)) return Promise.reject(leaseLost(treeId, options.owner ?? ''));
+    const now = new Date(this.#now());
     Object.assign(entry.tree, structuredClone(outcome), { updatedAt: now, finishedAt: now });
+    entry.lease = null;
+    return Promise.resolve();
+  }
+
+  acquireLease(treeId: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (!validTtl(ttlMs)) return Promise.reject(badTtl(treeId, ttlMs));
+    const entry = this.#trees.get(treeId);
+    if (!entry) return Promise.reject(treeNotFound(treeId));
+    const now = this.#now();
+    if (entry.lease && entry.lease.owner !== owner && entry.lease.expires > now)
+      return Promise.resolve(false);
+    entry.lease = { owner, expires: now + ttlMs };
+    return Promise.resolve(true);
+  }
+
+  releaseLease(treeId: string, owner: string): Promise<void> {
+    const entry = this.#trees.get(treeId);
+    if (entry?.lease?.owner === owner) entry.lease = null;
     return Promise.resolve();
   }
 }
+
+/** Whether a write fenced on `options.owner` may go ahead: that owner holds the lease (expired or not, until taken). */
+const holds = (entry: TreeEntry, options: TaskTreeWriteOptions): boolean =>
+  options.owner === undefined || entry.lease?.owner === options.owner;

@@ -1,6 +1,14 @@
 import { UserError } from '../../errors/index.js';
 import { StoreError, type Migration, type Store } from '../../store/index.js';
-import { nodeExists, nodeNotFound, treeExists, treeNotFound } from './memory-store.js';
+import {
+  badTtl,
+  leaseLost,
+  nodeExists,
+  nodeNotFound,
+  treeExists,
+  treeNotFound,
+  validTtl,
+} from './memory-store.js';
 import type {
   NewTaskNode,
   TaskNodePatch,
@@ -10,6 +18,7 @@ import type {
   TaskTreeStatus,
   TaskTreeStore,
   TaskTreeSummary,
+  TaskTreeWriteOptions,
 } from './types.js';
 
 export const TASK_TREE_MIGRATIONS: readonly Migration[] = [
@@ -37,6 +46,16 @@ export const TASK_TREE_MIGRATIONS: readonly Migration[] = [
           primary key (tree_id, id));`);
     },
   },
+  {
+    component: 'teams',
+    version: 2,
+    description: 'recursive teams: a lease per task tree (one process runs it at a time)',
+    async up(tx) {
+      await tx.exec(
+        `alter table task_trees add column lease_owner text, add column lease_expires timestamptz;`,
+      );
+    },
+  },
 ];
 
 const TREE = `id, goal, status, result, error, limits, created_at as "createdAt", updated_at as "updatedAt",
@@ -48,6 +67,16 @@ const ZERO_TOKENS = `'{"promptTokens":0,"completionTokens":0,"totalTokens":0}'::
 const NEW_NODES = (param: string): string =>
   `jsonb_to_recordset(${param}::jsonb) as x(id text, "parentId" text, seq int, depth int, goal text, "dependsOn" jsonb)`;
 const INSERT_NODES = `insert into task_nodes (tree_id, id, parent_id, seq, depth, goal, status, depends_on, tokens)`;
+/**
+ * The tree's row, touched (updated_at) only if `node` exists and, when the owner parameter is not null, that
+ * owner holds the lease. Every node write starts with it: the row lock orders the write against a takeover,
+ * so a write either commits before another process takes the lease (which then reads it) or is refused.
+ */
+const FENCE = (owner: string, node: string): string =>
+  `update task_trees set updated_at = now()
+   where id = $1 and (${owner}::text is null or lease_owner = ${owner}::text)
+     and exists (select 1 from task_nodes where tree_id = $1 and id = ${node}) returning id`;
+const LEASE_EXPIRES = (ttl: string): string => `now() + ${ttl}::double precision * interval '1 millisecond'`;
 
 /**
  * `column = patch value` for every field of a TaskNodePatch present in the jsonb parameter, so one statement
@@ -111,19 +140,26 @@ export class SqlTaskTreeStore implements TaskTreeStore {
     return new SqlTaskTreeStore(store);
   }
 
-  async createTree(
-    tree: { id: string; goal: string; limits: TaskTreeRecord['limits'] },
-    root: NewTaskNode,
-  ): Promise<void> {
+  async createTree(tree: Parameters<TaskTreeStore['createTree']>[0], root: NewTaskNode): Promise<void> {
+    const { lease } = tree;
+    if (lease && !validTtl(lease.ttlMs)) throw badTtl(tree.id, lease.ttlMs);
     await this.store
       .query(
         `with t as (
-           insert into task_trees (id, goal, status, limits) values ($1, $2, 'running', $3::jsonb) returning id
+           insert into task_trees (id, goal, status, limits, lease_owner, lease_expires)
+           values ($1, $2, 'running', $3::jsonb, $5, ${LEASE_EXPIRES('$6')}) returning id
          )
          ${INSERT_NODES}
          select t.id, x.id, x."parentId", x.seq, x.depth, x.goal, 'pending', x."dependsOn", ${ZERO_TOKENS}
          from t, ${NEW_NODES('$4')}`,
-        [tree.id, tree.goal, json(tree.limits, 'limits'), json([root], 'root node')],
+        [
+          tree.id,
+          tree.goal,
+          json(tree.limits, 'limits'),
+          json([root], 'root node'),
+          lease?.owner ?? null,
+          lease?.ttlMs ?? null,
+        ],
       )
       .catch(onDuplicate((cause) => treeExists(tree.id, cause)));
   }
@@ -157,17 +193,19 @@ export class SqlTaskTreeStore implements TaskTreeStore {
     return rows;
   }
 
-  async updateNode(treeId: string, nodeId: string, patch: TaskNodePatch): Promise<void> {
+  async updateNode(
+    treeId: string,
+    nodeId: string,
+    patch: TaskNodePatch,
+    options: TaskTreeWriteOptions = {},
+  ): Promise<void> {
     const { rows } = await this.store.query(
-      `with n as (
-         update task_nodes set ${patchSet('$3')} where tree_id = $1 and id = $2 returning tree_id
-       ), t as (
-         update task_trees set updated_at = now() from n where task_trees.id = n.tree_id
-       )
-       select 1 from n`,
-      [treeId, nodeId, json(patch, 'node')],
+      `with t as (${FENCE('$4', '$2')})
+       update task_nodes set ${patchSet('$3')} where tree_id = $1 and id = $2 and exists (select 1 from t)
+       returning tree_id`,
+      [treeId, nodeId, json(patch, 'node'), options.owner ?? null],
     );
-    if (rows.length === 0) throw nodeNotFound(treeId, nodeId);
+    if (rows.length === 0) throw await this.#refused(treeId, nodeId, options.owner);
   }
 
   async addChildren(
@@ -175,31 +213,80 @@ export class SqlTaskTreeStore implements TaskTreeStore {
     parentId: string,
     children: readonly NewTaskNode[],
     parentPatch: TaskNodePatch,
+    options: TaskTreeWriteOptions = {},
   ): Promise<void> {
     const { rows } = await this.store
       .query(
-        `with p as (
-           update task_nodes set ${patchSet('$4')} where tree_id = $1 and id = $2 returning tree_id
+        `with t as (${FENCE('$5', '$2')}), p as (
+           update task_nodes set ${patchSet('$4')}
+           where tree_id = $1 and id = $2 and exists (select 1 from t) returning tree_id
          ), c as (
            ${INSERT_NODES}
            select p.tree_id, x.id, x."parentId", x.seq, x.depth, x.goal, 'pending', x."dependsOn", ${ZERO_TOKENS}
            from p, ${NEW_NODES('$3')}
-         ), t as (
-           update task_trees set updated_at = now() from p where task_trees.id = p.tree_id
          )
          select 1 from p`,
-        [treeId, parentId, json(children, 'plan'), json(parentPatch, 'node')],
+        [treeId, parentId, json(children, 'plan'), json(parentPatch, 'node'), options.owner ?? null],
       )
       .catch(onDuplicate((cause) => nodeExists(treeId, children.map((child) => child.id).join(', '), cause)));
-    if (rows.length === 0) throw nodeNotFound(treeId, parentId);
+    if (rows.length === 0) throw await this.#refused(treeId, parentId, options.owner);
   }
 
-  async finishTree(treeId: string, outcome: Parameters<TaskTreeStore['finishTree']>[1]): Promise<void> {
+  async finishTree(
+    treeId: string,
+    outcome: Parameters<TaskTreeStore['finishTree']>[1],
+    options: TaskTreeWriteOptions = {},
+  ): Promise<void> {
+    const owner = options.owner ?? null;
     const { rowCount } = await this.store.query(
-      `update task_trees set status = $2, result = $3, error = $4::jsonb, updated_at = now(), finished_at = now()
-       where id = $1`,
-      [treeId, outcome.status, outcome.result, outcome.error === null ? null : json(outcome.error, 'error')],
+      `update task_trees set status = $2, result = $3, error = $4::jsonb, updated_at = now(), finished_at = now(),
+         lease_owner = null, lease_expires = null
+       where id = $1 and ($5::text is null or lease_owner = $5::text)`,
+      [
+        treeId,
+        outcome.status,
+        outcome.result,
+        outcome.error === null ? null : json(outcome.error, 'error'),
+        owner,
+      ],
     );
-    if (rowCount === 0) throw treeNotFound(treeId);
+    if (rowCount > 0) return;
+    if (owner !== null && (await this.#treeExists(treeId))) throw leaseLost(treeId, owner);
+    throw treeNotFound(treeId);
+  }
+
+  /** The database's clock decides expiry, so processes whose clocks disagree still agree on leases. */
+  async acquireLease(treeId: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (!validTtl(ttlMs)) throw badTtl(treeId, ttlMs);
+    const { rowCount } = await this.store.query(
+      `update task_trees set lease_owner = $2, lease_expires = ${LEASE_EXPIRES('$3')}
+       where id = $1 and (lease_owner is null or lease_owner = $2 or lease_expires <= now())`,
+      [treeId, owner, ttlMs],
+    );
+    if (rowCount > 0) return true;
+    if (!(await this.#treeExists(treeId))) throw treeNotFound(treeId);
+    return false;
+  }
+
+  async releaseLease(treeId: string, owner: string): Promise<void> {
+    await this.store.query(
+      `update task_trees set lease_owner = null, lease_expires = null where id = $1 and lease_owner = $2`,
+      [treeId, owner],
+    );
+  }
+
+  async #treeExists(treeId: string): Promise<boolean> {
+    const { rows } = await this.store.query(`select 1 from task_trees where id = $1`, [treeId]);
+    return rows.length > 0;
+  }
+
+  /** Why a fenced node write changed nothing: an unknown node, or (with an owner) a lease it lost. */
+  async #refused(treeId: string, nodeId: string, owner: string | undefined): Promise<Error> {
+    if (owner === undefined) return nodeNotFound(treeId, nodeId);
+    const { rows } = await this.store.query(`select 1 from task_nodes where tree_id = $1 and id = $2`, [
+      treeId,
+      nodeId,
+    ]);
+    return rows.length > 0 ? leaseLost(treeId, owner) : nodeNotFound(treeId, nodeId);
   }
 }

@@ -33,15 +33,21 @@ export interface TreeRunOptions {
   model?: string;
   maxTokens?: number;
   priority?: number;
+  /** The lease owner every write is fenced on (a process that lost the tree's lease commits nothing more). */
+  owner?: string;
 }
 
 type Phase = 'atomize' | 'plan' | 'aggregate' | 'execute';
 
-/** A failure that ends the tree's run instead of a node: the store failed, or the run was stopped. */
+/**
+ * A failure that ends the tree's run instead of a node: the store failed, the run was stopped, or another
+ * process took the tree over.
+ */
 const isFatal = (error: unknown): boolean =>
   StoreError.is(error) ||
   (HydraError.isInstance(error) &&
     (error.code === 'kernel_closed' ||
+      error.code === 'lease_held' ||
       (error.code === 'aborted' && !(error instanceof BudgetExhaustedError))));
 
 function failureOf(error: unknown): TaskNodeError {
@@ -105,10 +111,14 @@ export class TreeRun {
       root.status === 'done'
         ? { status: 'done' as const, result: root.result, error: null }
         : { status: 'failed' as const, result: null, error: root.error };
-    await this.#options.store.finishTree(this.#tree.id, outcome);
+    await this.#options.store.finishTree(this.#tree.id, outcome, this.#fence);
     const tree = { ...this.#tree, ...outcome, finishedAt: new Date(), updatedAt: new Date() };
     this.#emit({ type: 'tree-finished', treeId: tree.id, tree: structuredClone(tree) });
     return tree;
+  }
+
+  get #fence(): { owner?: string } {
+    return this.#options.owner === undefined ? {} : { owner: this.#options.owner };
   }
 
   #node(id: string): TaskNodeRecord {
@@ -124,7 +134,7 @@ export class TreeRun {
   }
 
   async #commit(node: TaskNodeRecord, patch: TaskNodePatch): Promise<void> {
-    await this.#options.store.updateNode(this.#tree.id, node.id, patch);
+    await this.#options.store.updateNode(this.#tree.id, node.id, patch, this.#fence);
     Object.assign(node, patch);
   }
 
@@ -277,7 +287,7 @@ export class TreeRun {
       dependsOn: subtask.dependsOn.map((dependency) => `${node.id}/${dependency}`),
     }));
     const patch: TaskNodePatch = { ...sink, role: 'planner+aggregator' };
-    await this.#options.store.addChildren(this.#tree.id, node.id, children, patch);
+    await this.#options.store.addChildren(this.#tree.id, node.id, children, patch, this.#fence);
     Object.assign(node, patch);
     const records = children.map((child) => ({
       ...child,

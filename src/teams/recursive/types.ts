@@ -108,29 +108,60 @@ export interface TaskTreeSummary extends TaskTreeRecord {
   progress: { total: number; done: number; failed: number; running: number };
 }
 
+/** Fencing of a write on the tree's lease: with `owner`, the write is made only while that owner holds it. */
+export interface TaskTreeWriteOptions {
+  /** Only while this owner holds the tree's lease, else a `lease_held` UserError (another process took it over). */
+  owner?: string;
+}
+
 /**
  * Where trees live. Every method is one atomic write: the engine commits each transition before it takes
  * the next step, so a process that dies loses at most the work in flight.
+ *
+ * A tree has a lease (an owner and an expiry) so that one process at a time runs it: the engine takes it
+ * before it runs the tree, renews it while running, and fences its writes on it.
  */
 export interface TaskTreeStore {
-  /** Creates the tree with its root node; a tree with this id already is a `ConflictError`. */
-  createTree(tree: { id: string; goal: string; limits: TaskTreeLimits }, root: NewTaskNode): Promise<void>;
+  /**
+   * Creates the tree with its root node (with `lease`, leased to that owner); a tree with this id already is
+   * a `ConflictError`.
+   */
+  createTree(
+    tree: { id: string; goal: string; limits: TaskTreeLimits; lease?: { owner: string; ttlMs: number } },
+    root: NewTaskNode,
+  ): Promise<void>;
   getTree(treeId: string): Promise<TaskTree | undefined>;
   /** Newest first; 50 unless `limit` says otherwise. */
   listTrees(filter?: { status?: TaskTreeStatus; limit?: number }): Promise<TaskTreeSummary[]>;
   /** Applies a transition to one node; an unknown node is a `NotFoundError`. */
-  updateNode(treeId: string, nodeId: string, patch: TaskNodePatch): Promise<void>;
+  updateNode(
+    treeId: string,
+    nodeId: string,
+    patch: TaskNodePatch,
+    options?: TaskTreeWriteOptions,
+  ): Promise<void>;
   /** Records a plan: the children are inserted and the parent updated together. */
   addChildren(
     treeId: string,
     parentId: string,
     children: readonly NewTaskNode[],
     parentPatch: TaskNodePatch,
+    options?: TaskTreeWriteOptions,
   ): Promise<void>;
+  /** Records the tree's outcome and frees its lease. */
   finishTree(
     treeId: string,
     outcome: { status: 'done' | 'failed'; result: string | null; error: TaskNodeError | null },
+    options?: TaskTreeWriteOptions,
   ): Promise<void>;
+  /**
+   * Takes or renews the tree's lease for `ttlMs`; false when another owner holds an unexpired one (an
+   * expired lease is taken over). An unknown tree is a `NotFoundError`, a ttl that is not positive an
+   * `invalid_input` UserError.
+   */
+  acquireLease(treeId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lease if `owner` holds it (else nothing). */
+  releaseLease(treeId: string, owner: string): Promise<void>;
 }
 
 /** What the CLI prints live; every event follows the commit of the transition it reports. */

@@ -2,7 +2,8 @@
  * Crash and resume: a child process runs a task tree (root → chain a → b → c → d) on a PGlite data directory
  * and is SIGKILLed once b's completion is committed; the test process then resumes the tree from the same
  * directory and checks that no finished node ran again (no model call of theirs, no second plan), the node in
- * flight re-ran, and the tree finished.
+ * flight re-ran, and the tree finished. The killed child's lease on the tree must expire first: until then a
+ * resume is refused with `lease_held`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { openStore } from '../../../src/store/index.js';
 import { SqlTaskTreeStore } from '../../../src/teams/recursive/index.js';
 import { SimModelServer } from '../../../src/testing/index.js';
 import { CRASH_SIM } from './fixtures/crash-rules.js';
-import { harness } from './support.js';
+import { harness, takeOver } from './support.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CHILD = join(root, 'test/teams/recursive/fixtures/crash-tree.ts');
@@ -79,6 +80,18 @@ describe('recursive team: crash and resume', () => {
 
       const h = await harness(CRASH_SIM, { server: sim, store: tasks });
       try {
+        // The dead child's lease still holds unless the store took longer than the lease to open.
+        const { rows } = await store.query<{ held: boolean }>(
+          `select lease_owner like 'crash-tree:%' and lease_expires > now() + interval '300 milliseconds' as held
+           from task_trees where id = $1`,
+          [treeId],
+        );
+        if (rows[0]?.held) {
+          const refused: unknown = await h.team.resume(treeId).catch((error: unknown) => error);
+          expect(refused).toMatchObject({ code: 'lease_held' });
+          expect(h.calls).toEqual([]);
+        }
+        await takeOver(tasks, treeId, h.team);
         const result = await h.team.resume(treeId);
         expect(result).toMatchObject({ status: 'done', result: 'the chain is built' });
         expect(result.nodes.every((node) => node.status === 'done')).toBe(true);

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { HydraError } from '../../../src/errors/index.js';
@@ -7,6 +9,8 @@ import type { NewTaskNode, TaskTreeLimits, TaskTreeStore } from '../../../src/te
 export interface OpenedTaskTreeStore {
   store: TaskTreeStore;
   reopen?(): Promise<TaskTreeStore>;
+  /** Lets `ms` pass on the store's clock (a fake clock's, or real time by default). */
+  elapse?(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -214,6 +218,94 @@ export function runTaskTreeStoreConformance(
         opened.store.finishTree(id('nope'), { status: 'done', result: 'x', error: null }),
         'not_found',
       );
+    });
+
+    const elapse = (ms: number): Promise<unknown> => opened.elapse?.(ms) ?? sleep(ms);
+    const create = (treeId: string, lease?: { owner: string; ttlMs: number }): Promise<void> =>
+      opened.store.createTree({ id: treeId, goal: 'g', limits: LIMITS, ...(lease ? { lease } : {}) }, root());
+
+    it('acquireLease: renewable by its owner, refused to another while valid, free again once released', async () => {
+      const treeId = id('lease');
+      await create(treeId);
+      expect(await opened.store.acquireLease(treeId, 'alpha', 60_000)).toBe(true);
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(false);
+      expect(await opened.store.acquireLease(treeId, 'alpha', 60_000)).toBe(true); // renewed
+      await opened.store.releaseLease(treeId, 'beta'); // not beta's to release
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(false);
+      await opened.store.releaseLease(treeId, 'alpha');
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(true);
+      await expectCode(opened.store.acquireLease(id('missing'), 'alpha', 1_000), 'not_found');
+      await expectCode(opened.store.acquireLease(treeId, 'alpha', 0), 'invalid_input');
+    });
+
+    it('acquireLease: another owner takes over once the lease expired, and a renewal pushes expiry back', async () => {
+      const treeId = id('lease-expiry');
+      await create(treeId);
+      expect(await opened.store.acquireLease(treeId, 'alpha', 1_000)).toBe(true);
+      await elapse(500);
+      expect(await opened.store.acquireLease(treeId, 'alpha', 1_000)).toBe(true); // renewed: 1 s from now
+      await elapse(500);
+      expect(await opened.store.acquireLease(treeId, 'beta', 150)).toBe(false); // still alpha's
+      await elapse(700);
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(true); // expired: taken over
+      expect(await opened.store.acquireLease(treeId, 'alpha', 60_000)).toBe(false);
+    });
+
+    it('createTree with a lease: the tree starts leased to its creator', async () => {
+      const treeId = id('lease-at-create');
+      await create(treeId, { owner: 'alpha', ttlMs: 60_000 });
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(false);
+      expect(await opened.store.acquireLease(treeId, 'alpha', 60_000)).toBe(true);
+      const bad = id('lease-at-create-bad');
+      await expectCode(create(bad, { owner: 'alpha', ttlMs: -1 }), 'invalid_input');
+      expect(await opened.store.getTree(bad)).toBeUndefined();
+    });
+
+    it('acquireLease: of concurrent claims by different owners, exactly one wins', async () => {
+      const treeId = id('lease-race');
+      await create(treeId);
+      const owners = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const won = await Promise.all(owners.map((owner) => opened.store.acquireLease(treeId, owner, 60_000)));
+      expect(won.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('writes fenced on an owner: refused with lease_held once another owner took the tree over', async () => {
+      const treeId = id('fenced');
+      await create(treeId, { owner: 'alpha', ttlMs: 150 });
+      const alpha = { owner: 'alpha' };
+      await opened.store.updateNode(treeId, 'root', { status: 'running', attempts: 1 }, alpha);
+      await opened.store.addChildren(treeId, 'root', [child('a', 0)], { kind: 'composite' }, alpha);
+      await elapse(250);
+      // Expired but not taken over: alpha may still write.
+      await opened.store.updateNode(treeId, 'root/a', { status: 'running' }, alpha);
+      expect(await opened.store.acquireLease(treeId, 'beta', 60_000)).toBe(true);
+      await expectCode(opened.store.updateNode(treeId, 'root/a', { status: 'done' }, alpha), 'lease_held');
+      await expectCode(
+        opened.store.addChildren(treeId, 'root/a', [child('b', 0)], { kind: 'composite' }, alpha),
+        'lease_held',
+      );
+      await expectCode(
+        opened.store.finishTree(treeId, { status: 'done', result: 'x', error: null }, alpha),
+        'lease_held',
+      );
+      // Unknown nodes and trees are still not_found for a fenced write.
+      await expectCode(opened.store.updateNode(treeId, 'root/zzz', { status: 'done' }, alpha), 'not_found');
+      await expectCode(
+        opened.store.finishTree(id('nope'), { status: 'done', result: 'x', error: null }, alpha),
+        'not_found',
+      );
+      const tree = await opened.store.getTree(treeId);
+      expect(tree?.tree.status).toBe('running');
+      expect(tree?.nodes.map((node) => [node.id, node.status])).toEqual([
+        ['root', 'running'],
+        ['root/a', 'running'],
+      ]);
+      // The new owner writes, and finishing the tree frees the lease.
+      const beta = { owner: 'beta' };
+      await opened.store.updateNode(treeId, 'root/a', { status: 'done' }, beta);
+      await opened.store.finishTree(treeId, { status: 'done', result: 'x', error: null }, beta);
+      expect((await opened.store.getTree(treeId))?.tree.status).toBe('done');
+      expect(await opened.store.acquireLease(treeId, 'gamma', 60_000)).toBe(true);
     });
 
     it('keeps every committed transition across a reopen (durable stores)', async () => {

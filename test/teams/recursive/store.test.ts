@@ -3,7 +3,17 @@ import { TEST_STORES } from '../../memory/stores.js';
 import { runTaskTreeStoreConformance, type OpenedTaskTreeStore } from './store-conformance.js';
 
 runTaskTreeStoreConformance('InMemoryTaskTreeStore', {
-  open: () => Promise.resolve({ store: new InMemoryTaskTreeStore(), close: () => Promise.resolve() }),
+  open() {
+    let clock = Date.now();
+    return Promise.resolve({
+      store: new InMemoryTaskTreeStore({ now: () => clock }),
+      elapse(ms: number) {
+        clock += ms;
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    });
+  },
 });
 
 // SqlTaskTreeStore on PGlite always, and on PostgreSQL (a throwaway schema) when DATABASE_URL is set.

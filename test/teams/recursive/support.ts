@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { TaskNodeRecord } from '../../../src/teams/recursive/index.js';
 import { Kernel, type KernelOptions } from '../../../src/kernel/index.js';
 import { createModelProvider } from '../../../src/models/index.js';
@@ -115,3 +117,23 @@ export const plan = (
 
 export const byId = (result: { nodes: TaskNodeRecord[] }): Record<string, TaskNodeRecord | undefined> =>
   Object.fromEntries(result.nodes.map((node) => [node.id, node]));
+
+/**
+ * Waits until `team` can take the tree's lease (a killed process's lease expired), as a recoverer would, and
+ * takes it; returns how many attempts were refused.
+ */
+export async function takeOver(
+  store: TaskTreeStore,
+  treeId: string,
+  team: RecursiveTeam,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let refused = 0;
+  while (!(await store.acquireLease(treeId, team.owner, team.leaseMs))) {
+    if (Date.now() > deadline) throw new Error(`tree ${treeId}: its lease was not freed in ${timeoutMs} ms`);
+    refused++;
+    await sleep(50);
+  }
+  return refused;
+}
