@@ -17,7 +17,7 @@
  * server of scripts/services.mjs (started, and stopped after, only if it was not running).
  * Progress on stderr; tables and the JSON summary (last line) on stdout.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 import { printSummary, printTable } from '../lib/report.js';
+import { postgresServer } from '../lib/services.js';
 import type { Backend, Durability } from './common.js';
 import { progress, round } from './measure.js';
 import type { FreshResult, Job, JobResult, LongResult, RssResult, SideName } from './worker.js';
@@ -71,49 +72,12 @@ const CASE_LABEL: Record<Backend, string> = {
 };
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const SERVICES = fileURLToPath(new URL('../../scripts/services.mjs', import.meta.url));
 const started = performance.now();
 const load = (): number => round(loadavg()[0] ?? 0, 2);
 const loadAtStart = load();
 progress(`load average at start: ${loadAtStart} on ${cpus().length} cores`);
 
 // ---- PostgreSQL ---------------------------------------------------------------------------------------
-
-function services(
-  command: 'start' | 'stop' | 'env',
-): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [SERVICES, command],
-      { encoding: 'utf8', timeout: 120_000 },
-      (error, stdout, stderr) => done({ ok: !error, stdout, stderr }),
-    );
-  });
-}
-
-/** DATABASE_URL; else scripts/services.mjs's server (reused if running; else started and stopped after). */
-async function postgresServer(): Promise<{ url?: string; note: string; release(): Promise<void> }> {
-  const noop = async (): Promise<void> => undefined;
-  const fromEnv = process.env['DATABASE_URL'];
-  if (fromEnv) return { url: fromEnv, note: 'DATABASE_URL', release: noop };
-  const parse = (stdout: string): string | undefined =>
-    /^DATABASE_URL=(.+)$/m.exec(stdout)?.[1]?.trim() || undefined;
-  const running = await services('env');
-  const existing = running.ok ? parse(running.stdout) : undefined;
-  if (existing) return { url: existing, note: 'scripts/services.mjs (already running)', release: noop };
-  const startedServer = await services('start');
-  const url = parse(startedServer.stdout);
-  if (!url) {
-    const reason = startedServer.stderr.trim().split('\n').slice(-3).join(' ') || 'no DATABASE_URL printed';
-    return { note: `could not start PostgreSQL with scripts/services.mjs: ${reason}`, release: noop };
-  }
-  return {
-    url,
-    note: 'scripts/services.mjs (started for this run, stopped after)',
-    release: async () => void (await services('stop')),
-  };
-}
 
 async function serverSettings(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
