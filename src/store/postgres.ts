@@ -32,23 +32,28 @@ interface ExtendedQueryConfig extends pg.QueryConfig<unknown[]> {
   queryMode: 'extended';
 }
 
-/** Statement names by SQL text (pg prepares a named statement once per connection and reuses its plan). */
-const statementNames = new Map<string, string>();
 const MAX_NAMED = 512;
 
-function statementName(sql: string): string | undefined {
-  let name = statementNames.get(sql);
-  if (name === undefined && statementNames.size < MAX_NAMED && isPreparable(sql)) {
-    name = `hydra_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    statementNames.set(sql, name);
+/**
+ * Names for repeated statements, by SQL text: pg prepares a named statement once per connection and reuses
+ * its plan. Bounded, since pg keeps every statement a connection prepared; SQL beyond the bound runs unnamed.
+ */
+class StatementNames {
+  readonly #names = new Map<string, string>();
+
+  of(sql: string): string | undefined {
+    let name = this.#names.get(sql);
+    if (name === undefined && this.#names.size < MAX_NAMED && isPreparable(sql)) {
+      name = `hydra_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+      this.#names.set(sql, name);
+    }
+    return name;
   }
-  return name;
 }
 
-function extended(sql: string, params: readonly unknown[], named = true): ExtendedQueryConfig {
+function extended(sql: string, params: readonly unknown[], name?: string): ExtendedQueryConfig {
   // Always the extended protocol (parse/bind/execute), like PGlite's query(): then a second statement in
-  // `sql` fails on both stores instead of only on one. Named, so each connection plans it once.
-  const name = named ? statementName(sql) : undefined;
+  // `sql` fails on both stores instead of only on one.
   return { text: sql, values: [...params], queryMode: 'extended', ...(name ? { name } : {}) };
 }
 
@@ -57,15 +62,15 @@ function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
   return { rows: result.rows as Row[], rowCount };
 }
 
-function rawExecutor(db: pg.Pool | pg.PoolClient): RawExecutor {
+function rawExecutor(db: pg.Pool | pg.PoolClient, names: StatementNames): RawExecutor {
   return {
     query: async <Row extends object>(sql: string, params: readonly unknown[]) => {
       try {
-        return toResult<Row>(await db.query(extended(sql, params)));
+        return toResult<Row>(await db.query(extended(sql, params, names.of(sql))));
       } catch (error) {
         // A statement this connection prepared before a migration changed its result columns.
         if ((error as { code?: string }).code !== STALE_PLAN) throw error;
-        return toResult<Row>(await db.query(extended(sql, params, false)));
+        return toResult<Row>(await db.query(extended(sql, params)));
       }
     },
     exec: async (sql: string) => {
@@ -83,6 +88,7 @@ export class PostgresStore extends BaseStore {
   readonly kind = 'postgres' as const;
   readonly schema: string | undefined;
   readonly #pool: pg.Pool;
+  readonly #names = new StatementNames();
 
   private constructor(
     pool: pg.Pool,
@@ -135,11 +141,11 @@ export class PostgresStore extends BaseStore {
   }
 
   protected runQuery<Row extends object>(sql: string, params: readonly unknown[]): Promise<SqlResult<Row>> {
-    return rawExecutor(this.#pool).query<Row>(sql, params);
+    return rawExecutor(this.#pool, this.#names).query<Row>(sql, params);
   }
 
   protected runExec(sql: string): Promise<void> {
-    return rawExecutor(this.#pool).exec(sql);
+    return rawExecutor(this.#pool, this.#names).exec(sql);
   }
 
   protected async runTransaction<T>(work: (raw: RawExecutor) => Promise<T>): Promise<T> {
@@ -158,7 +164,7 @@ export class PostgresStore extends BaseStore {
       await client.query('begin');
       let result: T;
       try {
-        result = await work(rawExecutor(client));
+        result = await work(rawExecutor(client, this.#names));
       } catch (error) {
         healthy = await rollback(client);
         throw error;
