@@ -109,6 +109,15 @@ const writesJson = (writes: readonly TaskWrite[]): string | null =>
     'task writes',
   );
 
+/** Writes as a step row stores them: [task id, node, update] tuples in task-id order. */
+const inlineWrites = (writes: readonly TaskWrite[]): string | null =>
+  json(
+    [...writes]
+      .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0))
+      .map((w): InlineWrite => [w.taskId, w.node, w.update]),
+    'task writes',
+  );
+
 /** A step record's own fields, as five consecutive parameters. */
 const stepParams = (record: StepRecord): unknown[] => [
   json(record.tasks, 'tasks'),
@@ -227,18 +236,21 @@ export class SqlWorkflowStore implements WorkflowStore {
          returning task_id, node, update
        ), s as (
          insert into workflow_steps (run_id, ${STEP_COLUMNS}, writes)
-         select id, $3::int, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz, (
-           select coalesce(jsonb_agg(jsonb_build_array(w.task_id, w.node, w.update) order by w.task_id collate "C"), '[]')
-           from (
-             select task_id, node, update from d
-             union all
-             select x.task_id, x.node, x.update from ${WRITES_RECORDSET}
-             where not exists (select 1 from d where d.task_id = x.task_id)
-           ) w
-         ) from r
+         select id, $3::int, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz,
+           -- the given writes come as sorted [task id, node, update] tuples: merged only when some were saved
+           case when not exists (select 1 from d) then $2::jsonb else (
+             select jsonb_agg(jsonb_build_array(w.task_id, w.node, w.update) order by w.task_id collate "C")
+             from (
+               select task_id, node, update from d
+               union all
+               select x->>0, x->>1, x->2 from jsonb_array_elements($2::jsonb) as x
+               where not exists (select 1 from d where d.task_id = x->>0)
+             ) w
+           ) end
+         from r
        )
        select id from r`,
-      [runId, writesJson(writes), record.step, ...stepParams(record), owner, finish],
+      [runId, inlineWrites(writes), record.step, ...stepParams(record), owner, finish],
     );
     if (committed.length > 0) return;
     const [run] = await this.#rows<{ head: number; owner: string | null }>(
