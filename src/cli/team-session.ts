@@ -76,7 +76,7 @@ async function recursive(options: TeamSessionOptions, signal: AbortSignal): Prom
   }).catch((error: unknown) => {
     if (treeId && signal.aborted)
       progress(
-        `\nhydra: tree ${treeId} interrupted; continue it with: hydra run --team recursive --tree ${treeId} "<goal>"`,
+        `\nhydra: tree ${treeId} interrupted; continue it with: hydra run --team recursive --tree ${treeId}`,
       );
     throw error;
   });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 
 import { teamDemoScript } from '../../src/cli/commands/demo-team.js';
 import { SimModelServer } from '../../src/testing/index.js';
-import { cleanEnv, runCli } from './run-cli.js';
+import { cleanEnv, HYDRA_BIN, runCli } from './run-cli.js';
 
 let cwd: string;
 let sim: SimModelServer;
@@ -56,6 +57,43 @@ describe('hydra run --team', () => {
     expect(JSON.parse(list.stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: result.treeId, status: 'done' })]),
     );
+  });
+
+  it('recursive: Ctrl-C stops the tree with a hint, and --tree continues it without redoing finished work', async () => {
+    const slow = new SimModelServer(teamDemoScript(20)); // ~0.5-1 s per call: time to interrupt
+    const { url } = await slow.start(0);
+    try {
+      const slowEnv = cleanEnv({ HYDRA_MODEL: `openai-compatible:${url}#sim-model` });
+      const child = spawn(
+        process.execPath,
+        [HYDRA_BIN, 'run', '--team', 'recursive', 'Write a short market report on electric bikes'],
+        {
+          cwd,
+          env: slowEnv,
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await expect.poll(() => stderr, { timeout: 20_000 }).toMatch(/root: planned/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const treeId = /continue it with: hydra run --team recursive --tree (tree-\S+)/.exec(stderr)?.[1];
+      expect(treeId).toBeDefined();
+      const before = slow.stats().requests.byEndpoint.chatCompletions;
+      const resumed = await runCli(['run', '--team', 'recursive', '--tree', treeId ?? '', '--json'], {
+        cwd,
+        env: slowEnv,
+      });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ treeId, status: 'done' });
+      // A clean run makes 11 calls; the resumed process made only what was left (root was not re-planned).
+      const after = slow.stats().requests.byEndpoint.chatCompletions - before;
+      expect(before + after).toBeLessThanOrEqual(11 + 4); // at most the calls in flight at Ctrl-C again
+      expect(after).toBeLessThan(11);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('an unknown team is refused before anything runs, naming the choices', async () => {

@@ -51,13 +51,13 @@ export function registerRunCommand(program: Command): void {
       '\nExamples:\n  HYDRA_MODEL=ollama:llama3.1 hydra run "What time is it in Tokyo?"\n  hydra run --resume run-1234…\n  hydra run --team recursive "Write a market report on e-bikes"\n  hydra run --team crew:research "What do our notes say about caching?"',
     )
     .action(async (goal: string | undefined, flags: RunFlags, command: Command) => {
-      if (!goal && !flags.resume)
+      if (!goal && !flags.resume && !flags.tree)
         throw new UserError(
           'invalid_input',
           'Say what the agent should do: hydra run "<goal>" (or --resume <runId>).',
         );
       if (flags.team) parseTeam(flags.team); // a typo fails before anything is opened
-      if (flags.team && !goal)
+      if (flags.team && !goal && !flags.tree)
         throw new UserError(
           'invalid_input',
           `Say what the team should do: hydra run --team ${flags.team} "<goal>".`,
